@@ -1,0 +1,126 @@
+//! Queue administration: rare calls, so they cross as JSON text; the data path uses `codec`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sluice_core::broker::{self, Broker, CreateError, CreateQueue, PurgeError, QueueError};
+use sluice_core::queue::{QueueConfig, Redrive};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Config {
+    fifo: bool,
+    visibility_timeout_s: u32,
+    delay_s: u32,
+    retention_s: u32,
+    maximum_message_bytes: u32,
+    receive_wait_s: u32,
+    content_based_dedup: bool,
+    dedup_per_group: bool,
+    redrive: Option<RedriveJson>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RedriveJson {
+    dead_letter_key: String,
+    max_receive_count: u32,
+}
+
+impl From<Config> for QueueConfig {
+    fn from(c: Config) -> Self {
+        Self {
+            fifo: c.fifo,
+            visibility_timeout_s: c.visibility_timeout_s,
+            delay_s: c.delay_s,
+            retention_s: c.retention_s,
+            maximum_message_bytes: c.maximum_message_bytes,
+            receive_wait_s: c.receive_wait_s,
+            content_based_dedup: c.content_based_dedup,
+            dedup_per_group: c.dedup_per_group,
+            redrive: c.redrive.map(|r| Redrive { dead_letter_key: r.dead_letter_key.into(), max_receive_count: r.max_receive_count }),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Request {
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    arn: String,
+    #[serde(default)]
+    prefix: String,
+    config: Option<Config>,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    given: Vec<String>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+    #[serde(default)]
+    remove: Vec<String>,
+}
+
+fn err(code: &str) -> Value {
+    json!({ "error": code })
+}
+
+fn missing(_: QueueError) -> Value {
+    err("QueueDoesNotExist")
+}
+
+/// Runs one admin operation; the answer is JSON with either results or `{"error": CODE}`.
+pub fn run(b: &Arc<Broker>, op: &str, request: &str) -> Result<String, String> {
+    let r: Request = serde_json::from_str(request).map_err(|e| format!("bad admin request: {e}"))?;
+    let out = match op {
+        "create" => {
+            let config = r.config.ok_or("create needs config")?.into();
+            let c = CreateQueue { account: &r.account, name: &r.name, arn: &r.arn, config, attributes: r.attributes, given: r.given, tags: r.tags };
+            match b.create_queue(c) {
+                Ok((id, created)) => json!({ "id": id, "created": created }),
+                Err(CreateError::AlreadyExists) => err("QueueAlreadyExists"),
+                Err(CreateError::DeletedRecently) => err("QueueDeletedRecently"),
+                Err(CreateError::TooMany) => err("OverLimit"),
+            }
+        }
+        "info" => match b.queue_info(&r.key) {
+            Ok(i) => json!({
+                "id": i.id,
+                "attributes": i.attributes,
+                "visible": i.counts.visible,
+                "inflight": i.counts.inflight,
+                "delayed": i.counts.delayed,
+                "oldestSentMs": i.counts.oldest_sent_ms,
+                "createdMs": i.created_ms,
+                "modifiedMs": i.modified_ms,
+                "fifo": i.config.fifo,
+            }),
+            Err(e) => missing(e),
+        },
+        "set" => {
+            let config = r.config.ok_or("set needs config")?.into();
+            b.set_attributes(&r.key, r.attributes, config).map_or_else(missing, |()| json!({}))
+        }
+        "delete" => b.delete_queue(&r.key).map_or_else(missing, |()| json!({})),
+        "list" => json!({ "names": b.list_queues(&r.account, &r.prefix) }),
+        "purge" => match b.purge(&r.key) {
+            Ok(n) => json!({ "purged": n }),
+            Err(PurgeError::DoesNotExist) => err("QueueDoesNotExist"),
+            Err(PurgeError::InProgress) => err("PurgeQueueInProgress"),
+        },
+        "tags" => b.tags(&r.key).map_or_else(missing, |t| json!({ "tags": t })),
+        "tag" => b.set_tags(&r.key, r.tags, &r.remove).map_or_else(missing, |()| json!({})),
+        "deadLetterSources" => json!({ "keys": b.dead_letter_sources(&r.key) }),
+        "key" => json!({ "key": broker::key(&r.account, &r.name) }),
+        _ => return Err(format!("unknown admin op {op}")),
+    };
+    Ok(out.to_string())
+}

@@ -1,0 +1,14 @@
+//! Sluice's broker core: pure Rust, no N-API. All queue semantics live here; the binding in
+//! `native/binding` only converts, and the TypeScript control plane owns protocols and policy.
+
+pub mod broker;
+pub mod clock;
+pub mod dedup;
+pub mod fifo;
+pub mod limits;
+pub mod message;
+pub mod queue;
+pub mod receipt;
+pub mod timer;
+
+pub use broker::Broker;

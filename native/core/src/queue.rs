@@ -1,0 +1,540 @@
+//! One queue's state: messages and the indexes of their states, leases, delays, retention, FIFO
+//! groups and deduplication. Every method takes `now_ms`; none reads a clock or takes a lock
+//! (the broker holds the queue's mutex around each call).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::dedup::{DedupWindow, Original};
+use crate::fifo::{Groups, Pick};
+use crate::limits::{
+    INFLIGHT_PER_QUEUE_MAX, RECEIVE_REQUEST_ATTEMPT_WINDOW_MS, VISIBILITY_TIMEOUT_S_MAX,
+};
+use crate::message::{Message, Payload, State};
+use crate::receipt::Receipt;
+
+/// Where redrive sends a message received too often.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redrive {
+    /// Broker key (`account/name`) of the dead-letter queue.
+    pub dead_letter_key: Arc<str>,
+    pub max_receive_count: u32,
+}
+
+/// The attributes the core acts on, already validated by the control plane.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueConfig {
+    pub fifo: bool,
+    pub visibility_timeout_s: u32,
+    pub delay_s: u32,
+    pub retention_s: u32,
+    pub maximum_message_bytes: u32,
+    /// ReceiveMessageWaitTimeSeconds: the long-poll wait when a receive names none.
+    pub receive_wait_s: u32,
+    pub content_based_dedup: bool,
+    /// DeduplicationScope=messageGroup.
+    pub dedup_per_group: bool,
+    pub redrive: Option<Redrive>,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        Self {
+            fifo: false,
+            visibility_timeout_s: 30,
+            delay_s: 0,
+            retention_s: 345_600,
+            maximum_message_bytes: 1_048_576,
+            receive_wait_s: 0,
+            content_based_dedup: false,
+            dedup_per_group: false,
+            redrive: None,
+        }
+    }
+}
+
+pub struct SendEntry<'a> {
+    pub body: &'a [u8],
+    pub attributes: &'a [u8],
+    pub body_md5: [u8; 16],
+    pub attributes_md5: Option<[u8; 16]>,
+    /// `None`: the queue's DelaySeconds.
+    pub delay_s: Option<u32>,
+    pub group_id: Option<&'a str>,
+    /// For FIFO: the explicit MessageDeduplicationId, or the body's SHA-256 when the control
+    /// plane derived it (then `dedup_from_content` is set and the queue must allow it).
+    pub dedup_id: Option<&'a str>,
+    pub dedup_from_content: bool,
+    pub trace_header: Option<&'a str>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendError {
+    /// Body plus attributes exceed the queue's MaximumMessageSize.
+    TooLarge { maximum_message_bytes: u32 },
+    /// FIFO without MessageDeduplicationId on a queue without ContentBasedDeduplication.
+    DedupIdRequired,
+    /// FIFO without MessageGroupId.
+    GroupIdRequired,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sent {
+    pub message_id: [u8; 16],
+    pub sequence_number: u128,
+    /// Inside the dedup window of an earlier send: accepted, not enqueued again.
+    pub duplicate: bool,
+    pub seq: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandleError {
+    /// Not a handle for this queue at all.
+    Invalid,
+    /// A real handle whose lease is over (expired, superseded by a later receive, or deleted).
+    NotInflight,
+    /// ChangeMessageVisibility past 12 hours from the receive.
+    TooLong,
+}
+
+pub struct Delivery {
+    pub receipt: Receipt,
+    pub message: Message,
+}
+
+/// Side effects the broker carries out after releasing the queue's lock.
+#[derive(Default)]
+pub struct Effects {
+    /// Workers with receives parked on this queue that should try again now.
+    pub wake_workers: u64,
+    /// When something becomes visible next, if a parked receive waits for it.
+    pub timer_ms: Option<u64>,
+    /// Messages to move to the dead-letter queue.
+    pub dead_lettered: Vec<Message>,
+}
+
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counts {
+    pub visible: u64,
+    pub inflight: u64,
+    pub delayed: u64,
+    pub oldest_sent_ms: Option<u64>,
+}
+
+struct Attempt {
+    expires_ms: u64,
+    leases: Vec<(u64, u32)>,
+}
+
+pub struct QueueState {
+    pub config: QueueConfig,
+    messages: BTreeMap<u64, Message>,
+    ready: Groups,
+    inflight: BTreeSet<(u64, u64)>,
+    delayed: BTreeSet<(u64, u64)>,
+    next_seq: u64,
+    next_sequence_number: u128,
+    dedup: DedupWindow,
+    attempts: HashMap<Box<str>, Attempt>,
+    /// Bit per worker thread with a receive parked here.
+    parked_workers: u64,
+    /// Source of message ids; per queue so no lock is shared between queues.
+    ids: IdSource,
+}
+
+/// FIFO sequence numbers are 20 digits on AWS; starting here keeps them that long.
+const SEQUENCE_NUMBER_BASE: u128 = 10_000_000_000_000_000_000;
+
+impl QueueState {
+    #[must_use]
+    pub fn new(config: QueueConfig, id_seed: u64) -> Self {
+        let fifo = config.fifo;
+        Self {
+            config,
+            messages: BTreeMap::new(),
+            ready: Groups::new(fifo),
+            inflight: BTreeSet::new(),
+            delayed: BTreeSet::new(),
+            next_seq: 1,
+            next_sequence_number: SEQUENCE_NUMBER_BASE,
+            dedup: DedupWindow::default(),
+            attempts: HashMap::new(),
+            parked_workers: 0,
+            ids: IdSource::new(id_seed),
+        }
+    }
+
+    pub fn send(&mut self, e: &SendEntry, sender_id: &Arc<str>, now_ms: u64, fx: &mut Effects) -> Result<Sent, SendError> {
+        let size = e.body.len() + e.attributes.len();
+        if size > self.config.maximum_message_bytes as usize {
+            return Err(SendError::TooLarge { maximum_message_bytes: self.config.maximum_message_bytes });
+        }
+        let group: Option<Arc<str>> = e.group_id.map(Arc::from);
+        let mut dedup_key = None;
+        if self.config.fifo {
+            let Some(g) = e.group_id else { return Err(SendError::GroupIdRequired) };
+            let Some(d) = e.dedup_id else { return Err(SendError::DedupIdRequired) };
+            if e.dedup_from_content && !self.config.content_based_dedup {
+                return Err(SendError::DedupIdRequired);
+            }
+            let key = if self.config.dedup_per_group { format!("{g}\u{0}{d}") } else { d.to_owned() };
+            if let Some(o) = self.dedup.lookup(&key, now_ms) {
+                return Ok(Sent { message_id: o.message_id, sequence_number: o.sequence_number, duplicate: true, seq: 0 });
+            }
+            dedup_key = Some(key);
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let sequence_number = if self.config.fifo {
+            self.next_sequence_number += 1;
+            self.next_sequence_number
+        } else {
+            0
+        };
+        let message_id = self.ids.next_uuid();
+        if let Some(key) = dedup_key {
+            self.dedup.record(&key, Original { message_id, sequence_number }, now_ms);
+        }
+        let delay_s = e.delay_s.unwrap_or(self.config.delay_s);
+        let state = if delay_s == 0 { State::Ready } else { State::Delayed(now_ms + u64::from(delay_s) * 1000) };
+        let message = Message {
+            id: message_id,
+            payload: Payload::new(e.body, e.attributes),
+            body_md5: e.body_md5,
+            attributes_md5: e.attributes_md5,
+            sent_ms: now_ms,
+            sender_id: sender_id.clone(),
+            trace_header: e.trace_header.map(Into::into),
+            group_id: group,
+            dedup_id: e.dedup_id.map(Into::into),
+            sequence_number,
+            receive_count: 0,
+            first_receive_ms: 0,
+            lease_start_ms: 0,
+            lease_gen: 0,
+            dead_letter_source_arn: None,
+            state,
+        };
+        self.insert(seq, message, fx);
+        Ok(Sent { message_id, sequence_number, duplicate: false, seq })
+    }
+
+    /// Puts a message (new, recovered or dead-lettered) into the index its state names.
+    pub fn insert(&mut self, seq: u64, message: Message, fx: &mut Effects) {
+        self.next_seq = self.next_seq.max(seq + 1);
+        self.next_sequence_number = self.next_sequence_number.max(message.sequence_number);
+        match message.state {
+            State::Ready => {
+                self.ready.push_back(message.group_id.as_ref(), seq);
+                self.wake(fx);
+            }
+            State::Delayed(due) => {
+                self.delayed.insert((due, seq));
+                self.timer(due, fx);
+            }
+            State::Inflight(deadline) => {
+                self.inflight.insert((deadline, seq));
+                self.ready.hold(message.group_id.as_ref());
+                self.timer(deadline, fx);
+            }
+        }
+        assert!(self.messages.insert(seq, message).is_none(), "sequence numbers are unique");
+    }
+
+    /// Next sequence number to assign (for a dead-letter move into this queue).
+    pub fn take_seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
+    fn wake(&mut self, fx: &mut Effects) {
+        fx.wake_workers |= self.parked_workers;
+        self.parked_workers = 0;
+    }
+
+    fn timer(&self, due_ms: u64, fx: &mut Effects) {
+        if self.parked_workers != 0 {
+            fx.timer_ms = Some(fx.timer_ms.map_or(due_ms, |t| t.min(due_ms)));
+        }
+    }
+
+    /// Applies everything time has done by `now_ms`: delays ending, leases expiring, retention.
+    pub fn tick(&mut self, now_ms: u64, fx: &mut Effects) {
+        let retention_ms = u64::from(self.config.retention_s) * 1000;
+        while let Some((&seq, m)) = self.messages.first_key_value() {
+            if m.sent_ms + retention_ms > now_ms {
+                break;
+            }
+            self.remove(seq);
+        }
+        while let Some(&(due, seq)) = self.delayed.first() {
+            if due > now_ms {
+                break;
+            }
+            self.delayed.pop_first();
+            let m = self.messages.get_mut(&seq).expect("delayed index names a stored message");
+            m.state = State::Ready;
+            self.ready.push_back(m.group_id.as_ref(), seq);
+            self.wake(fx);
+        }
+        while let Some(&(deadline, seq)) = self.inflight.first() {
+            if deadline > now_ms {
+                break;
+            }
+            self.inflight.pop_first();
+            let m = self.messages.get_mut(&seq).expect("inflight index names a stored message");
+            m.state = State::Ready;
+            self.ready.push_returned(m.group_id.as_ref(), seq);
+            self.wake(fx);
+        }
+    }
+
+    /// Drops a message from every index it is in.
+    fn remove(&mut self, seq: u64) -> Option<Message> {
+        let m = self.messages.remove(&seq)?;
+        match m.state {
+            State::Ready => {} // its ready entry is skipped when reached
+            State::Delayed(due) => {
+                assert!(self.delayed.remove(&(due, seq)));
+            }
+            State::Inflight(deadline) => {
+                assert!(self.inflight.remove(&(deadline, seq)));
+                self.ready.release(m.group_id.as_ref());
+            }
+        }
+        Some(m)
+    }
+
+    /// Leases up to `max` messages. With `park_worker` set and nothing delivered, the worker is
+    /// registered for a wake-up when the queue gains a visible message.
+    #[allow(clippy::too_many_arguments)]
+    pub fn receive(
+        &mut self,
+        max: usize,
+        visibility_s: Option<u32>,
+        attempt_id: Option<&str>,
+        park_worker: Option<u32>,
+        now_ms: u64,
+        fx: &mut Effects,
+        out: &mut Vec<Delivery>,
+    ) -> Result<(), ReceiveError> {
+        assert!(max >= 1);
+        self.tick(now_ms, fx);
+        if let Some(id) = attempt_id {
+            self.attempts.retain(|_, a| a.expires_ms > now_ms);
+            if let Some(a) = self.attempts.get(id) {
+                let same: Vec<_> = a.leases.iter().filter_map(|&(seq, gen)| {
+                    let m = self.messages.get(&seq)?;
+                    (m.lease_gen == gen && matches!(m.state, State::Inflight(_))).then(|| Delivery {
+                        receipt: Receipt { queue_id: 0, seq, lease_gen: gen },
+                        message: m.clone(),
+                    })
+                }).collect();
+                if same.len() == a.leases.len() && !same.is_empty() {
+                    out.extend(same);
+                    return Ok(());
+                }
+                self.attempts.remove(id);
+            }
+        }
+        let visibility_ms = u64::from(visibility_s.unwrap_or(self.config.visibility_timeout_s)) * 1000;
+        let redrive = self.config.redrive.clone();
+        let fifo = self.config.fifo;
+        let inflight_room = INFLIGHT_PER_QUEUE_MAX.saturating_sub(self.inflight.len());
+        if inflight_room == 0 && !fifo && !self.ready_is_empty() {
+            return Err(ReceiveError::OverLimit);
+        }
+        let start = out.len();
+        let messages = &mut self.messages;
+        let inflight = &mut self.inflight;
+        let dead = &mut fx.dead_lettered;
+        self.ready.pick(max.min(inflight_room), |seq| {
+            let Some(m) = messages.get_mut(&seq) else { return Pick::Skipped };
+            if m.state != State::Ready {
+                return Pick::Skipped;
+            }
+            if let Some(r) = &redrive {
+                if m.receive_count >= r.max_receive_count {
+                    let m = messages.remove(&seq).expect("just looked up");
+                    dead.push(m);
+                    return Pick::Skipped;
+                }
+            }
+            m.receive_count += 1;
+            if m.first_receive_ms == 0 {
+                m.first_receive_ms = now_ms;
+            }
+            m.lease_gen = m.lease_gen.wrapping_add(1);
+            m.lease_start_ms = now_ms;
+            let deadline = now_ms + visibility_ms;
+            m.state = State::Inflight(deadline);
+            inflight.insert((deadline, seq));
+            out.push(Delivery { receipt: Receipt { queue_id: 0, seq, lease_gen: m.lease_gen }, message: m.clone() });
+            Pick::Taken
+        });
+        if out.len() == start {
+            if let Some(w) = park_worker {
+                self.parked_workers |= 1u64 << w;
+                if let Some(due) = self.next_due() {
+                    self.timer(due, fx);
+                }
+            }
+        } else {
+            let deadline = now_ms + visibility_ms;
+            self.timer(deadline, fx);
+            if let (Some(id), true) = (attempt_id, fifo) {
+                let leases = out[start..].iter().map(|d| (d.receipt.seq, d.receipt.lease_gen)).collect();
+                self.attempts.insert(id.into(), Attempt { expires_ms: now_ms + RECEIVE_REQUEST_ATTEMPT_WINDOW_MS, leases });
+            }
+        }
+        Ok(())
+    }
+
+    fn ready_is_empty(&self) -> bool {
+        self.messages.len() == self.inflight.len() + self.delayed.len()
+    }
+
+    fn next_due(&self) -> Option<u64> {
+        let d = self.delayed.first().map(|&(t, _)| t);
+        let i = self.inflight.first().map(|&(t, _)| t);
+        match (d, i) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Deletes the message a handle names. A handle superseded by a later receive succeeds
+    /// without deleting, as the DeleteMessage reference documents.
+    pub fn delete(&mut self, r: Receipt, now_ms: u64, fx: &mut Effects) -> bool {
+        self.tick(now_ms, fx);
+        let Some(m) = self.messages.get(&r.seq) else { return false };
+        if m.lease_gen != r.lease_gen {
+            return false;
+        }
+        let was_inflight = matches!(m.state, State::Inflight(_));
+        self.remove(r.seq);
+        if was_inflight && self.config.fifo {
+            self.wake(fx); // the group may have opened
+        }
+        true
+    }
+
+    pub fn change_visibility(&mut self, r: Receipt, timeout_s: u32, now_ms: u64, fx: &mut Effects) -> Result<(), HandleError> {
+        self.tick(now_ms, fx);
+        let Some(m) = self.messages.get_mut(&r.seq) else { return Err(HandleError::NotInflight) };
+        let State::Inflight(old) = m.state else { return Err(HandleError::NotInflight) };
+        if m.lease_gen != r.lease_gen {
+            return Err(HandleError::NotInflight);
+        }
+        let deadline = now_ms + u64::from(timeout_s) * 1000;
+        if deadline > m.lease_start_ms + VISIBILITY_TIMEOUT_S_MAX * 1000 {
+            return Err(HandleError::TooLong);
+        }
+        assert!(self.inflight.remove(&(old, r.seq)));
+        if timeout_s == 0 {
+            m.state = State::Ready;
+            self.ready.push_returned(m.group_id.as_ref(), r.seq);
+            self.wake(fx);
+        } else {
+            m.state = State::Inflight(deadline);
+            self.inflight.insert((deadline, r.seq));
+            self.timer(deadline, fx);
+        }
+        Ok(())
+    }
+
+    pub fn purge(&mut self) -> usize {
+        let n = self.messages.len();
+        self.messages.clear();
+        self.ready.clear();
+        self.inflight.clear();
+        self.delayed.clear();
+        self.attempts.clear();
+        n
+    }
+
+    pub fn counts(&mut self, now_ms: u64, fx: &mut Effects) -> Counts {
+        self.tick(now_ms, fx);
+        Counts {
+            visible: (self.messages.len() - self.inflight.len() - self.delayed.len()) as u64,
+            inflight: self.inflight.len() as u64,
+            delayed: self.delayed.len() as u64,
+            oldest_sent_ms: self.messages.first_key_value().map(|(_, m)| m.sent_ms),
+        }
+    }
+
+    /// Wakes parked workers if the queue has something visible now.
+    pub fn wake_if_parked(&mut self, fx: &mut Effects) {
+        if self.parked_workers != 0 {
+            if self.ready_is_empty() {
+                if let Some(due) = self.next_due() {
+                    self.timer(due, fx);
+                }
+            } else {
+                self.wake(fx);
+            }
+        }
+    }
+
+    /// Every parked worker, cleared (the queue is going away).
+    pub fn take_parked(&mut self) -> u64 {
+        std::mem::take(&mut self.parked_workers)
+    }
+
+    /// Forgets a parked worker (its receive timed out or was answered elsewhere).
+    pub fn unpark(&mut self, worker: u32) {
+        self.parked_workers &= !(1u64 << worker);
+    }
+
+    /// Every stored message, for snapshots and peeking.
+    pub fn messages(&self) -> impl Iterator<Item = (&u64, &Message)> {
+        self.messages.iter()
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    pub fn dedup(&mut self) -> &mut DedupWindow {
+        &mut self.dedup
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReceiveError {
+    /// A standard queue at its in-flight limit (AWS answers OverLimit).
+    OverLimit,
+}
+
+/// Random version-4 UUIDs from a per-queue xorshift generator seeded by the broker.
+struct IdSource(u64, u64);
+
+impl IdSource {
+    fn new(seed: u64) -> Self {
+        Self(seed | 1, seed.rotate_left(32) ^ 0x9E37_79B9_7F4A_7C15)
+    }
+    fn next_u64(&mut self) -> u64 {
+        // xorshift128+
+        let mut s1 = self.0;
+        let s0 = self.1;
+        self.0 = s0;
+        s1 ^= s1 << 23;
+        self.1 = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+        self.1.wrapping_add(s0)
+    }
+    fn next_uuid(&mut self) -> [u8; 16] {
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&self.next_u64().to_le_bytes());
+        b[8..].copy_from_slice(&self.next_u64().to_le_bytes());
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        b
+    }
+}
