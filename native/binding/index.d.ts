@@ -23,7 +23,10 @@ export declare class BrokerHandle {
    * nothing deleted), 2 invalid handle.
    */
   deleteBatch(key: string, handles: Buffer): Buffer
-  /** Sync. Per entry: 0 changed, 2 invalid handle, 3 not in flight, 4 past 12 hours. */
+  /**
+   * Sync. Per entry: 0 changed, 2 invalid handle, 3 not in flight, 4 past 12 hours,
+   * 5 expired (FIFO).
+   */
   changeVisibilityBatch(key: string, handles: Buffer, timeoutsS: Uint32Array): Buffer
   /**
    * Test hook: moves the broker's clock forward (end-to-end tests cross retention periods

@@ -123,6 +123,7 @@ impl BrokerHandle {
         let n = r.u32().map_err(malformed)? as usize;
         let mut entries = Vec::with_capacity(n);
         for _ in 0..n {
+            let size = r.u32().map_err(malformed)?;
             let body = r.blob().map_err(malformed)?;
             let attributes = r.blob().map_err(malformed)?;
             let body_md5 = r.md5().map_err(malformed)?;
@@ -134,6 +135,7 @@ impl BrokerHandle {
             let dedup_from_content = r.u8().map_err(malformed)? == 1;
             let trace_header = r.opt_str().map_err(malformed)?;
             entries.push(SendEntry {
+                size,
                 body,
                 attributes,
                 body_md5,
@@ -252,7 +254,8 @@ impl BrokerHandle {
         Ok(w.buf.into())
     }
 
-    /// Sync. Per entry: 0 changed, 2 invalid handle, 3 not in flight, 4 past 12 hours.
+    /// Sync. Per entry: 0 changed, 2 invalid handle, 3 not in flight, 4 past 12 hours,
+    /// 5 expired (FIFO).
     #[napi]
     pub fn change_visibility_batch(&self, key: String, handles: Buffer, timeouts_s: Uint32Array) -> Result<Buffer> {
         let list = blobs(&handles)?;
@@ -301,6 +304,7 @@ fn handle_error_code(e: HandleError) -> u8 {
         HandleError::Invalid => 2,
         HandleError::NotInflight => 3,
         HandleError::TooLong => 4,
+        HandleError::Expired => 5,
     }
 }
 

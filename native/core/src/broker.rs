@@ -424,7 +424,7 @@ impl Broker {
         let now = self.now_ms();
         let results = {
             let mut inner = q.inner.lock();
-            handles.iter().map(|h| Ok(inner.state.delete(self.decode(&q, h)?, now, &mut fx))).collect()
+            handles.iter().map(|h| inner.state.delete(self.decode(&q, h)?, now, &mut fx)).collect()
         };
         self.after(&q, fx);
         Ok(results)

@@ -4,6 +4,7 @@
 pub mod broker;
 pub mod clock;
 pub mod dedup;
+pub mod error_code;
 pub mod fifo;
 pub mod limits;
 pub mod message;

@@ -54,6 +54,8 @@ impl Default for QueueConfig {
 }
 
 pub struct SendEntry<'a> {
+    /// Size as AWS counts it against MaximumMessageSize: body plus attribute names, types, values.
+    pub size: u32,
     pub body: &'a [u8],
     pub attributes: &'a [u8],
     pub body_md5: [u8; 16],
@@ -95,6 +97,8 @@ pub enum HandleError {
     NotInflight,
     /// ChangeMessageVisibility past 12 hours from the receive.
     TooLong,
+    /// FIFO: the lease of this handle ran out.
+    Expired,
 }
 
 pub struct Delivery {
@@ -165,8 +169,7 @@ impl QueueState {
     }
 
     pub fn send(&mut self, e: &SendEntry, sender_id: &Arc<str>, now_ms: u64, fx: &mut Effects) -> Result<Sent, SendError> {
-        let size = e.body.len() + e.attributes.len();
-        if size > self.config.maximum_message_bytes as usize {
+        if e.size > self.config.maximum_message_bytes {
             return Err(SendError::TooLarge { maximum_message_bytes: self.config.maximum_message_bytes });
         }
         let group: Option<Arc<str>> = e.group_id.map(Arc::from);
@@ -406,37 +409,54 @@ impl QueueState {
 
     /// Deletes the message a handle names. A handle superseded by a later receive succeeds
     /// without deleting, as the DeleteMessage reference documents.
-    pub fn delete(&mut self, r: Receipt, now_ms: u64, fx: &mut Effects) -> bool {
+    pub fn delete(&mut self, r: Receipt, now_ms: u64, fx: &mut Effects) -> Result<bool, HandleError> {
         self.tick(now_ms, fx);
-        let Some(m) = self.messages.get(&r.seq) else { return false };
+        let Some(m) = self.messages.get(&r.seq) else { return Ok(false) };
         if m.lease_gen != r.lease_gen {
-            return false;
+            return Ok(false);
         }
         let was_inflight = matches!(m.state, State::Inflight(_));
+        if self.config.fifo && !was_inflight {
+            return Err(HandleError::Expired);
+        }
         self.remove(r.seq);
         if was_inflight && self.config.fifo {
             self.wake(fx); // the group may have opened
         }
-        true
+        Ok(true)
     }
 
+    /// A handle whose lease ran out still works on a standard queue until the message is
+    /// received again (recorded AWS behaviour): the change leases it anew.
     pub fn change_visibility(&mut self, r: Receipt, timeout_s: u32, now_ms: u64, fx: &mut Effects) -> Result<(), HandleError> {
         self.tick(now_ms, fx);
+        let fifo = self.config.fifo;
         let Some(m) = self.messages.get_mut(&r.seq) else { return Err(HandleError::NotInflight) };
-        let State::Inflight(old) = m.state else { return Err(HandleError::NotInflight) };
         if m.lease_gen != r.lease_gen {
             return Err(HandleError::NotInflight);
         }
+        let old = match m.state {
+            State::Inflight(old) => Some(old),
+            State::Ready if fifo => return Err(HandleError::Expired),
+            State::Ready => None,
+            State::Delayed(_) => return Err(HandleError::NotInflight),
+        };
         let deadline = now_ms + u64::from(timeout_s) * 1000;
         if deadline > m.lease_start_ms + VISIBILITY_TIMEOUT_S_MAX * 1000 {
             return Err(HandleError::TooLong);
         }
-        assert!(self.inflight.remove(&(old, r.seq)));
+        if let Some(old) = old {
+            assert!(self.inflight.remove(&(old, r.seq)));
+        } else if timeout_s == 0 {
+            return Ok(()); // visible already
+        }
         if timeout_s == 0 {
             m.state = State::Ready;
             self.ready.push_returned(m.group_id.as_ref(), r.seq);
             self.wake(fx);
         } else {
+            // A re-leased standard message keeps its stale ready entry; `pick` skips it
+            // while the message is in flight.
             m.state = State::Inflight(deadline);
             self.inflight.insert((deadline, r.seq));
             self.timer(deadline, fx);

@@ -1,0 +1,27 @@
+// What a handler gets besides its input: the core, config, caller, and how to build URLs.
+import type { Config } from '../config.js';
+import type { LongPoll } from '../long-poll.js';
+import type { Core } from '../native.js';
+import type { Input } from '../validate.js';
+
+export interface Context {
+  core: Core;
+  config: Config;
+  longPoll: LongPoll;
+  /** The caller's account: queues live under it. */
+  account: string;
+  /** SenderId of messages this caller sends. */
+  senderId: string;
+  /** host[:port] for returned queue URLs. */
+  host: string;
+  requestId: string;
+  /** Set when the client went away while the request waited. */
+  aborted: boolean;
+  /** Set by a handler that waits: called if the client goes away meanwhile. */
+  onAbort?: () => void;
+}
+
+export interface Action {
+  name: string;
+  handle(ctx: Context, input: Input): object | Promise<object>;
+}

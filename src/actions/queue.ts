@@ -1,0 +1,22 @@
+// Resolving the queue a request names, and the errors the core's answers map to.
+import { SqsError } from '../protocol/errors.js';
+import { parseQueueUrl, type QueueRef } from '../queue-url.js';
+import { reqString, type Input } from '../validate.js';
+import type { Context } from './context.js';
+
+export function queueOf(ctx: Context, input: Input): QueueRef {
+  void ctx;
+  return parseQueueUrl(reqString(input, 'QueueUrl'));
+}
+
+export function noSuchQueue(): SqsError {
+  return new SqsError('QueueDoesNotExist', 'The specified queue does not exist.');
+}
+
+/** Throws QueueDoesNotExist when the core answered `null` or `{error: 'QueueDoesNotExist'}`. */
+export function must<T>(v: T | null): T {
+  if (v === null) throw noSuchQueue();
+  const err = (v as { error?: string }).error;
+  if (err === 'QueueDoesNotExist') throw noSuchQueue();
+  return v;
+}

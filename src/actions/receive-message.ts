@@ -1,0 +1,168 @@
+// ReceiveMessage, with long polling: a receive that finds nothing parks (see long-poll.ts)
+// until the queue gains a visible message or the wait ends.
+import { LIMITS } from '../generated/limits.js';
+import { md5OfAttributes, type Attributes } from '../message-attributes.js';
+import { OVER_LIMIT, QUEUE_MISSING, type Delivered, type ReceiveResult } from '../native.js';
+import { SqsError } from '../protocol/errors.js';
+import { invalidValue } from '../protocol/errors.js';
+import { optInt, optString, optStringList, type Input } from '../validate.js';
+import type { Action, Context } from './context.js';
+import { noSuchQueue, queueOf } from './queue.js';
+
+const SYSTEM = [
+  'SenderId',
+  'SentTimestamp',
+  'ApproximateReceiveCount',
+  'ApproximateFirstReceiveTimestamp',
+  'SequenceNumber',
+  'MessageDeduplicationId',
+  'MessageGroupId',
+  'AWSTraceHeader',
+  'DeadLetterQueueSourceArn',
+] as const;
+const KNOWN = new Set<string>([...SYSTEM, 'All']);
+// Queue attribute names older clients pass in AttributeNames; AWS accepts and ignores them.
+const QUEUE_ATTRIBUTE_NAMES = new Set([
+  'Policy', 'VisibilityTimeout', 'MaximumMessageSize', 'MessageRetentionPeriod',
+  'ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'CreatedTimestamp',
+  'LastModifiedTimestamp', 'QueueArn', 'ApproximateNumberOfMessagesDelayed', 'DelaySeconds',
+  'ReceiveMessageWaitTimeSeconds', 'RedrivePolicy', 'FifoQueue', 'ContentBasedDeduplication',
+  'KmsMasterKeyId', 'KmsDataKeyReusePeriodSeconds', 'DeduplicationScope', 'FifoThroughputLimit',
+  'RedriveAllowPolicy', 'SqsManagedSseEnabled',
+]);
+
+interface Shape {
+  system: Set<string>;
+  /** null: no message attributes; 'all'; or names and prefixes (`foo.*`). */
+  attrs: null | 'all' | { names: Set<string>; prefixes: string[] };
+}
+
+function shapeOf(input: Input): Shape {
+  const names = [...(optStringList(input, 'AttributeNames') ?? []), ...(optStringList(input, 'MessageSystemAttributeNames') ?? [])];
+  const system = new Set<string>();
+  for (const n of names) {
+    if (QUEUE_ATTRIBUTE_NAMES.has(n) && !KNOWN.has(n)) continue;
+    if (!KNOWN.has(n)) throw new SqsError('InvalidAttributeName', `Unknown Attribute ${n}.`);
+    if (n === 'All') SYSTEM.forEach((s) => system.add(s));
+    else system.add(n);
+  }
+  const wanted = optStringList(input, 'MessageAttributeNames') ?? [];
+  let attrs: Shape['attrs'] = null;
+  if (wanted.some((n) => n === 'All' || n === '.*')) attrs = 'all';
+  else if (wanted.length) {
+    const set = new Set<string>();
+    const prefixes: string[] = [];
+    for (const n of wanted) {
+      if (n.endsWith('.*')) prefixes.push(n.slice(0, -1));
+      else set.add(n);
+    }
+    attrs = { names: set, prefixes };
+  }
+  return { system, attrs };
+}
+
+function render(m: Delivered, shape: Shape): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    MessageId: m.messageId,
+    ReceiptHandle: m.receiptHandle,
+    MD5OfBody: m.md5OfBody,
+    Body: m.body,
+  };
+  if (shape.system.size) {
+    const a: Record<string, string> = {};
+    for (const s of shape.system) {
+      const v = systemValue(m, s);
+      if (v) a[s] = v;
+    }
+    out['Attributes'] = a;
+  }
+  if (shape.attrs && m.attributesJson) {
+    const all = JSON.parse(m.attributesJson) as Attributes;
+    if (shape.attrs === 'all') {
+      out['MD5OfMessageAttributes'] = m.md5OfMessageAttributes;
+      out['MessageAttributes'] = all;
+    } else {
+      const { names, prefixes } = shape.attrs;
+      const picked: Attributes = {};
+      for (const [k, v] of Object.entries(all)) {
+        if (names.has(k) || prefixes.some((p) => k.startsWith(p))) picked[k] = v;
+      }
+      const md5 = md5OfAttributes(picked);
+      if (md5) {
+        out['MD5OfMessageAttributes'] = md5;
+        out['MessageAttributes'] = picked;
+      }
+    }
+  }
+  return out;
+}
+
+function systemValue(m: Delivered, name: string): string {
+  switch (name) {
+    case 'SenderId': return m.senderId;
+    case 'SentTimestamp': return String(m.sentMs);
+    case 'ApproximateReceiveCount': return String(m.receiveCount);
+    case 'ApproximateFirstReceiveTimestamp': return String(m.firstReceiveMs);
+    case 'SequenceNumber': return m.sequenceNumber;
+    case 'MessageDeduplicationId': return m.dedupId;
+    case 'MessageGroupId': return m.groupId;
+    case 'AWSTraceHeader': return m.traceHeader;
+    case 'DeadLetterQueueSourceArn': return m.deadLetterSourceArn;
+    default: return '';
+  }
+}
+
+export const receiveMessage: Action = {
+  name: 'ReceiveMessage',
+  handle(ctx: Context, input: Input) {
+    const q = queueOf(ctx, input);
+    const max = optInt(input, 'MaxNumberOfMessages', 1, LIMITS.receive_messages_max, 'Must be between 1 and 10, if provided.') ?? 1;
+    const visibility = optInt(input, 'VisibilityTimeout', 0, LIMITS.visibility_timeout_s_max, `Must be between 0 and ${LIMITS.visibility_timeout_s_max}, if provided.`) ?? -1;
+    const waitArg = optInt(input, 'WaitTimeSeconds', 0, LIMITS.wait_time_s_max, `Must be >= 0 and <= ${LIMITS.wait_time_s_max}, if provided.`);
+    const attemptId = optString(input, 'ReceiveRequestAttemptId') ?? null;
+    if (attemptId !== null && (attemptId.length > LIMITS.receive_request_attempt_id_len_max || !/^[\x21-\x7e]+$/.test(attemptId))) {
+      throw invalidValue('ReceiveRequestAttemptId', attemptId, 'ReceiveRequestAttemptId can only include alphanumeric and punctuation characters. 1 to 128 in length.');
+    }
+    const shape = shapeOf(input);
+    const attempt = q.name.endsWith('.fifo') ? attemptId : null;
+    const answer = (r: ReceiveResult) => {
+      if (r.status === QUEUE_MISSING) throw noSuchQueue();
+      if (r.status === OVER_LIMIT) {
+        throw new SqsError('OverLimit', `Too many messages in flight: the limit is ${LIMITS.inflight_per_queue_max}.`);
+      }
+      const { messages } = r as Extract<ReceiveResult, { status: 0 }>;
+      return messages.length ? { Messages: messages.map((m) => render(m, shape)) } : {};
+    };
+    const first = ctx.core.receive(q.key, max, visibility, attempt, true);
+    if (first.status !== 0 || first.messages.length) {
+      if (first.status === 0) ctx.core.unpark(first.queueId);
+      return answer(first);
+    }
+    const wait = waitArg ?? first.waitS;
+    if (wait === 0 || ctx.aborted) {
+      ctx.core.unpark(first.queueId);
+      return {};
+    }
+    return new Promise<object>((resolve, reject) => {
+      const settle = (r: ReceiveResult | null) => {
+        try {
+          resolve(r ? answer(r) : {});
+        } catch (e) {
+          reject(e);
+        }
+      };
+      const waiter = {
+        queueId: first.queueId,
+        retry: () => {
+          const r = ctx.core.receive(q.key, max, visibility, attempt, true);
+          if (r.status === 0 && r.messages.length === 0) return false;
+          settle(r);
+          return true;
+        },
+        expire: () => settle(null),
+      };
+      ctx.longPoll.park(waiter, wait * 1000);
+      ctx.onAbort = () => ctx.longPoll.remove(waiter);
+    });
+  },
+};

@@ -1,0 +1,124 @@
+// Turning one SendMessage (or batch entry) into what the core stores, with AWS's checks.
+import { createHash } from 'node:crypto';
+import { LIMITS } from '../generated/limits.js';
+import { parseAttributes } from '../message-attributes.js';
+import { SqsError, invalidValue, missingParameter } from '../protocol/errors.js';
+import type { SendInput, SendResult } from '../native.js';
+import { hasInvalidChars, optInt, optString, type Input } from '../validate.js';
+
+/** Letters, digits and ASCII punctuation, as MessageGroupId and MessageDeduplicationId allow. */
+const TOKEN = /^[\x21-\x7e]+$/;
+
+export interface Prepared {
+  input: SendInput;
+  md5OfBody: string;
+  md5OfMessageAttributes: string | undefined;
+  md5OfSystemAttributes: string | undefined;
+}
+
+export function prepareSend(e: Input, fifo: boolean): Prepared {
+  const body = e['MessageBody'];
+  if (body === undefined || body === null || body === '') throw missingParameter('MessageBody');
+  if (typeof body !== 'string') throw new SqsError('SerializationException', 'Parameter MessageBody must be a string.');
+  if (hasInvalidChars(body)) {
+    throw new SqsError(
+      'InvalidMessageContents',
+      'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF',
+    );
+  }
+  const attrs = parseAttributes(e['MessageAttributes']);
+  const system = parseSystemAttributes(e['MessageSystemAttributes']);
+  const bodyBytes = Buffer.byteLength(body, 'utf8');
+  const size = bodyBytes + attrs.size;
+  if (size > LIMITS.message_bytes_max) {
+    throw new SqsError(
+      'InvalidParameterValueException',
+      `One or more parameters are invalid. Reason: Message must be shorter than ${LIMITS.message_bytes_max} bytes.`,
+    );
+  }
+  const delay = optInt(e, 'DelaySeconds', 0, LIMITS.delay_s_max, `DelaySeconds must be >= 0 and <= ${LIMITS.delay_s_max}`);
+  const groupId = optString(e, 'MessageGroupId');
+  let dedupId = optString(e, 'MessageDeduplicationId');
+  if (groupId !== undefined) checkToken('MessageGroupId', groupId, LIMITS.message_group_id_len_max);
+  if (dedupId !== undefined) checkToken('MessageDeduplicationId', dedupId, LIMITS.dedup_id_len_max);
+  let fromContent = false;
+  if (fifo) {
+    if (delay !== undefined) {
+      throw invalidValue('DelaySeconds', delay, 'The request include parameter that is not valid for this queue type');
+    }
+    if (groupId === undefined) throw missingParameter('MessageGroupId');
+    if (dedupId === undefined) {
+      dedupId = createHash('sha256').update(body, 'utf8').digest('hex');
+      fromContent = true;
+    }
+  } else if (dedupId !== undefined) {
+    throw invalidValue('MessageDeduplicationId', dedupId, 'The request include parameter that is not valid for this queue type');
+  }
+  const bodyMd5 = createHash('md5').update(body, 'utf8').digest();
+  return {
+    input: {
+      body,
+      attributesJson: attrs.json,
+      size,
+      bodyMd5,
+      attributesMd5: attrs.md5,
+      delayS: delay ?? -1,
+      groupId: groupId ?? '',
+      dedupId: dedupId ?? '',
+      dedupFromContent: fromContent,
+      traceHeader: system.traceHeader,
+    },
+    md5OfBody: bodyMd5.toString('hex'),
+    md5OfMessageAttributes: attrs.md5?.toString('hex'),
+    md5OfSystemAttributes: system.md5,
+  };
+}
+
+function checkToken(name: string, v: string, max: number): void {
+  if (v.length === 0 || v.length > max || !TOKEN.test(v)) {
+    throw invalidValue(name, v, `${name} can only include alphanumeric and punctuation characters. 1 to ${max} in length.`);
+  }
+}
+
+function parseSystemAttributes(raw: unknown): { traceHeader: string; md5: string | undefined } {
+  if (raw === undefined || raw === null) return { traceHeader: '', md5: undefined };
+  const names = Object.keys(raw as object);
+  for (const n of names) {
+    if (n !== 'AWSTraceHeader') {
+      throw new SqsError('InvalidParameterValueException', `Message system attribute name '${n}' is invalid.`);
+    }
+  }
+  if (names.length === 0) return { traceHeader: '', md5: undefined };
+  const parsed = parseAttributes(raw, 'MessageSystemAttributes');
+  const v = (raw as Record<string, { DataType?: string; StringValue?: string }>)['AWSTraceHeader']!;
+  if (v.DataType !== 'String') {
+    throw new SqsError('InvalidParameterValueException', "The message system attribute 'AWSTraceHeader' must be of type String.");
+  }
+  return { traceHeader: v.StringValue ?? '', md5: parsed.md5?.toString('hex') };
+}
+
+/** Maps the core's per-entry refusal to AWS's error. */
+export function sendRefusal(r: Exclude<SendResult, { ok: true }>): SqsError {
+  switch (r.reason) {
+    case 'TooLarge':
+      return new SqsError(
+        'InvalidParameterValueException',
+        `One or more parameters are invalid. Reason: Message must be shorter than ${r.maximumMessageBytes} bytes.`,
+      );
+    case 'DedupIdRequired':
+      return new SqsError(
+        'InvalidParameterValueException',
+        'The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly',
+      );
+    case 'GroupIdRequired':
+      return missingParameter('MessageGroupId');
+  }
+}
+
+export function sentFields(p: Prepared, r: Extract<SendResult, { ok: true }>): Record<string, string> {
+  const out: Record<string, string> = { MessageId: r.messageId, MD5OfMessageBody: p.md5OfBody };
+  if (p.md5OfMessageAttributes) out['MD5OfMessageAttributes'] = p.md5OfMessageAttributes;
+  if (p.md5OfSystemAttributes) out['MD5OfMessageSystemAttributes'] = p.md5OfSystemAttributes;
+  if (r.sequenceNumber) out['SequenceNumber'] = r.sequenceNumber;
+  return out;
+}

@@ -1,0 +1,104 @@
+// Entry point: flags and environment → config → core → server; signals and shutdown.
+import { mkdirSync } from 'node:fs';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { startServer, type Logger } from './server.js';
+
+const HELP = `Usage: sluice [options]
+
+A fast, durable, drop-in Amazon SQS-compatible message broker.
+
+Options (each also read from the environment variable in brackets):
+  --host HOST          address to listen on            [SLUICE_HOST]        default 127.0.0.1
+  --port PORT          port to listen on               [SLUICE_PORT]        default 9324
+  --data-dir DIR       where queues and messages live  [SLUICE_DATA_DIR]    default .data
+  --region REGION      region in queue ARNs            [SLUICE_REGION]      default us-east-1
+  --account-id ID      12-digit account of queues      [SLUICE_ACCOUNT_ID]  default 000000000000
+  --public-host HOST   host[:port] in returned queue URLs (default: the request's Host header)
+                                                       [SLUICE_PUBLIC_HOST]
+  --log-level LEVEL    debug | info | warn | error     [SLUICE_LOG_LEVEL]   default info
+  --durability MODE    fsync | relaxed | memory        [SLUICE_DURABILITY]  default fsync
+  --transport T        auto | uws | node               [SLUICE_TRANSPORT]   default auto
+  --test-clock         enable POST /_sluice/clock?advanceMs=N (tests only)
+  -h, --help           show this help
+`;
+
+const FLAGS: Record<string, keyof Config> = {
+  '--host': 'host',
+  '--port': 'port',
+  '--data-dir': 'dataDir',
+  '--region': 'region',
+  '--account-id': 'accountId',
+  '--public-host': 'publicHost',
+  '--log-level': 'logLevel',
+  '--durability': 'durability',
+  '--transport': 'transport',
+};
+
+export function parseArgs(argv: string[]): Partial<Record<keyof Config, string>> | 'help' {
+  const out: Partial<Record<keyof Config, string>> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '-h' || arg === '--help') return 'help';
+    if (arg === '--test-clock') {
+      out.testClock = 'true';
+      continue;
+    }
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const key = FLAGS[flag];
+    if (!key) throw new ConfigError(`unknown option ${flag} (see --help)`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new ConfigError(`option ${flag} needs a value`);
+    out[key] = value;
+  }
+  return out;
+}
+
+function logger(level: Config['logLevel']): Logger {
+  const rank = { debug: 0, info: 1, warn: 2, error: 3 }[level];
+  const line = (lvl: string, msg: string) =>
+    process.stderr.write(`${JSON.stringify({ level: lvl, time: new Date().toISOString(), msg })}\n`);
+  return {
+    info: (m) => rank <= 1 && line('info', m),
+    warn: (m) => rank <= 2 && line('warn', m),
+    error: (m) => line('error', m),
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    const args = parseArgs(process.argv.slice(2));
+    if (args === 'help') {
+      process.stdout.write(HELP);
+      return;
+    }
+    config = loadConfig(args);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`sluice: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = logger(config.logLevel);
+  mkdirSync(config.dataDir, { recursive: true });
+  const server = await startServer(config, log);
+  log.info(`Sluice listening on http://${config.host}:${server.port} (${server.transport}, data dir ${config.dataDir}, durability ${config.durability})`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    server.close().then(
+      () => process.exit(0),
+      (e) => {
+        log.error(String(e));
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+await main();

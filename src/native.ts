@@ -1,0 +1,195 @@
+// The only importer of the .node addon: a typed wrapper over the core's batch verbs. Everything
+// here is sync: the core answers from memory (see native/binding/src/lib.rs for why per verb).
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { Reader, Writer, stringList } from './native/codec.js';
+
+interface BrokerHandle {
+  queueAdmin(op: string, request: string): string;
+  sendBatch(key: string, senderId: string, batch: Buffer): Buffer;
+  receive(key: string, max: number, visibilityS: number, attemptId: string | null, park: boolean): Buffer;
+  unpark(queueId: number): void;
+  deleteBatch(key: string, handles: Buffer): Buffer;
+  changeVisibilityBatch(key: string, handles: Buffer, timeoutsS: Uint32Array): Buffer;
+  advanceClock(ms: number): void;
+  stats(): string;
+  close(): void;
+}
+
+interface Binding {
+  BrokerHandle: new (dataDir: string, onEvent: (kind: number, value: number) => void) => BrokerHandle;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = here.endsWith(path.join('dist', 'src')) ? path.resolve(here, '../..') : path.resolve(here, '..');
+const binding = createRequire(import.meta.url)(
+  path.join(root, 'native/binding/sluice.linux-x64-gnu.node'),
+) as Binding;
+
+export const QUEUE_MISSING = 1;
+export const OVER_LIMIT = 2;
+
+export interface SendInput {
+  body: string;
+  /** The attributes as JSON text, exactly as the JSON protocol returns them; '' for none. */
+  attributesJson: string;
+  /** Size as AWS counts it: body plus attribute names, types and values. */
+  size: number;
+  bodyMd5: Buffer;
+  attributesMd5: Buffer | null;
+  /** -1: the queue's DelaySeconds. */
+  delayS: number;
+  groupId: string;
+  dedupId: string;
+  dedupFromContent: boolean;
+  traceHeader: string;
+}
+
+export type SendResult =
+  | { ok: true; duplicate: boolean; messageId: string; sequenceNumber: string }
+  | { ok: false; reason: 'TooLarge'; maximumMessageBytes: number }
+  | { ok: false; reason: 'DedupIdRequired' | 'GroupIdRequired' };
+
+export interface Delivered {
+  receiptHandle: string;
+  messageId: string;
+  md5OfBody: string;
+  md5OfMessageAttributes: string;
+  body: string;
+  attributesJson: string;
+  sentMs: number;
+  firstReceiveMs: number;
+  receiveCount: number;
+  senderId: string;
+  groupId: string;
+  dedupId: string;
+  sequenceNumber: string;
+  traceHeader: string;
+  deadLetterSourceArn: string;
+}
+
+export type ReceiveResult =
+  | { status: 0; waitS: number; queueId: number; messages: Delivered[] }
+  | { status: typeof QUEUE_MISSING | typeof OVER_LIMIT };
+
+/** Per entry: 0 deleted, 1 stale handle (success, nothing deleted), 2 invalid handle. */
+export type HandleOutcome = 0 | 1 | 2 | 3 | 4 | 5;
+
+const SEND_ERRORS = { 2: 'TooLarge', 3: 'DedupIdRequired', 4: 'GroupIdRequired' } as const;
+
+export class Core {
+  private readonly handle: BrokerHandle;
+  constructor(dataDir: string, onWake: (queueId: number) => void) {
+    this.handle = new binding.BrokerHandle(dataDir, (kind, value) => {
+      if (kind === 1) onWake(value);
+    });
+  }
+
+  admin<T = Record<string, unknown>>(op: string, request: object): T & { error?: string } {
+    return JSON.parse(this.handle.queueAdmin(op, JSON.stringify(request))) as T & { error?: string };
+  }
+
+  /** `null` when the queue does not exist. */
+  sendBatch(key: string, senderId: string, entries: readonly SendInput[]): SendResult[] | null {
+    const w = new Writer(256 + entries.reduce((n, e) => n + e.body.length * 3 + e.attributesJson.length * 3, 0));
+    w.u32(entries.length);
+    for (const e of entries) {
+      w.u32(e.size);
+      w.str(e.body);
+      w.str(e.attributesJson);
+      w.bytes(e.bodyMd5);
+      if (e.attributesMd5) {
+        w.u8(1);
+        w.bytes(e.attributesMd5);
+      } else {
+        w.u8(0);
+        w.bytes(ZERO_MD5);
+      }
+      w.i32(e.delayS);
+      w.str(e.groupId);
+      w.str(e.dedupId);
+      w.u8(e.dedupFromContent ? 1 : 0);
+      w.str(e.traceHeader);
+    }
+    const r = new Reader(this.handle.sendBatch(key, senderId, w.finish()));
+    if (r.u8() === QUEUE_MISSING) return null;
+    const out: SendResult[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      const code = r.u8();
+      const messageId = r.str();
+      const sequenceNumber = r.str();
+      const extra = r.u32();
+      if (code <= 1) out.push({ ok: true, duplicate: code === 1, messageId, sequenceNumber });
+      else if (code === 2) out.push({ ok: false, reason: 'TooLarge', maximumMessageBytes: extra });
+      else out.push({ ok: false, reason: SEND_ERRORS[code as 3 | 4] });
+    }
+    return out;
+  }
+
+  receive(key: string, max: number, visibilityS: number, attemptId: string | null, park: boolean): ReceiveResult {
+    const r = new Reader(this.handle.receive(key, max, visibilityS, attemptId, park));
+    const status = r.u8();
+    if (status !== 0) return { status: status as typeof QUEUE_MISSING };
+    const waitS = r.u32();
+    const queueId = r.f64();
+    const n = r.u32();
+    const messages: Delivered[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      messages[i] = {
+        receiptHandle: r.str(),
+        messageId: r.str(),
+        md5OfBody: r.str(),
+        md5OfMessageAttributes: r.str(),
+        body: r.str(),
+        attributesJson: r.str(),
+        sentMs: r.f64(),
+        firstReceiveMs: r.f64(),
+        receiveCount: r.u32(),
+        senderId: r.str(),
+        groupId: r.str(),
+        dedupId: r.str(),
+        sequenceNumber: r.str(),
+        traceHeader: r.str(),
+        deadLetterSourceArn: r.str(),
+      };
+    }
+    return { status: 0, waitS, queueId, messages };
+  }
+
+  unpark(queueId: number): void {
+    this.handle.unpark(queueId);
+  }
+
+  /** `null` when the queue does not exist. */
+  deleteBatch(key: string, handles: readonly string[]): HandleOutcome[] | null {
+    return outcomes(this.handle.deleteBatch(key, stringList(handles)), handles.length);
+  }
+
+  /** Per entry: 0 changed, 2 invalid handle, 3 not in flight, 4 past 12 hours. */
+  changeVisibilityBatch(key: string, handles: readonly string[], timeoutsS: readonly number[]): HandleOutcome[] | null {
+    const b = this.handle.changeVisibilityBatch(key, stringList(handles), Uint32Array.from(timeoutsS));
+    return outcomes(b, handles.length);
+  }
+
+  advanceClock(ms: number): void {
+    this.handle.advanceClock(ms);
+  }
+
+  stats(): Record<string, unknown> {
+    return JSON.parse(this.handle.stats()) as Record<string, unknown>;
+  }
+
+  close(): void {
+    this.handle.close();
+  }
+}
+
+const ZERO_MD5 = Buffer.alloc(16);
+
+function outcomes(b: Buffer, n: number): HandleOutcome[] | null {
+  if (b[0] === QUEUE_MISSING) return null;
+  const out: HandleOutcome[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = b[i + 1] as HandleOutcome;
+  return out;
+}

@@ -1,0 +1,70 @@
+// SQS errors as values, and their wire shapes for both protocols. Handlers throw SqsError with
+// a catalogue code; only this file knows how an error looks on the wire.
+import { ERRORS, type ErrorCode } from '../generated/errors.js';
+
+export class SqsError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message?: string) {
+    super(message ?? ERRORS[code].message);
+    this.code = code;
+  }
+  get spec() {
+    return ERRORS[this.code];
+  }
+}
+
+/** InvalidParameterValue with AWS's "Value X for parameter Y is invalid. Reason: Z." form. */
+export function invalidValue(param: string, value: unknown, reason: string): SqsError {
+  return new SqsError(
+    'InvalidParameterValueException',
+    `Value ${String(value)} for parameter ${param} is invalid. Reason: ${reason}`,
+  );
+}
+
+export function missingParameter(param: string): SqsError {
+  return new SqsError(
+    'MissingRequiredParameterException',
+    `The request must contain the parameter ${param}.`,
+  );
+}
+
+export function internalError(): SqsError {
+  return new SqsError('InternalFailure');
+}
+
+export interface WireError {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export function jsonError(e: SqsError): WireError {
+  const s = e.spec;
+  return {
+    status: s.httpStatus,
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amzn-query-error': `${s.queryCode};${s.senderFault ? 'Sender' : 'Receiver'}`,
+    },
+    body: JSON.stringify({ __type: `com.amazonaws.sqs#${s.code}`, message: e.message }),
+  };
+}
+
+export function xmlEscape(s: string): string {
+  return s.replace(/[&<>"']/g, (c) =>
+    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;',
+  );
+}
+
+export function queryError(e: SqsError, requestId: string): WireError {
+  const s = e.spec;
+  return {
+    status: s.httpStatus,
+    headers: { 'content-type': 'text/xml' },
+    body:
+      `<?xml version="1.0"?><ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/">` +
+      `<Error><Type>${s.senderFault ? 'Sender' : 'Receiver'}</Type><Code>${xmlEscape(s.queryCode)}</Code>` +
+      `<Message>${xmlEscape(e.message)}</Message><Detail/></Error>` +
+      `<RequestId>${requestId}</RequestId></ErrorResponse>`,
+  };
+}

@@ -1,0 +1,85 @@
+// uWebSockets.js transport.
+import { createRequire } from 'node:module';
+import { STATUS_TEXT, type Handler, type Listening, type TransportOptions } from './types.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Uws = any;
+
+/** Loads uWebSockets.js, or returns the reason it cannot load on this platform. */
+export function loadUws(): Uws | Error {
+  try {
+    return createRequire(import.meta.url)('uWebSockets.js') as Uws;
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+export function serveUws(uws: Uws, opts: TransportOptions, handler: Handler): Promise<Listening> {
+  const app = uws.App();
+  app.any('/*', (res: Uws, req: Uws) => {
+    const headers: Record<string, string> = {};
+    req.forEach((k: string, v: string) => {
+      headers[k] = v;
+    });
+    const method = req.getCaseSensitiveMethod ? req.getCaseSensitiveMethod() : req.getMethod().toUpperCase();
+    const path = req.getUrl();
+    const query = req.getQuery() ?? '';
+    const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
+    let done = false;
+    let aborted: (() => void) | undefined;
+    res.onAborted(() => {
+      done = true;
+      aborted?.();
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const declared = Number(headers['content-length'] ?? 0);
+    if (declared > opts.bodyBytesMax) {
+      done = true;
+      res.cork(() => {
+        res.writeStatus(STATUS_TEXT[413]).writeHeader('connection', 'close').end('Request body too large', true);
+      });
+      return;
+    }
+    res.onData((ab: ArrayBuffer, last: boolean) => {
+      if (done) return;
+      size += ab.byteLength;
+      if (size > opts.bodyBytesMax) {
+        done = true;
+        res.cork(() => res.writeStatus(STATUS_TEXT[413]).writeHeader('connection', 'close').end('Request body too large', true));
+        return;
+      }
+      // uWS reuses the ArrayBuffer after this callback: copy.
+      if (ab.byteLength) chunks.push(Buffer.from(Buffer.from(ab)));
+      if (!last) return;
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      handler({
+        req: { method, path, query, headers, body, remoteAddress },
+        respond(r) {
+          if (done) return;
+          done = true;
+          res.cork(() => {
+            res.writeStatus(STATUS_TEXT[r.status] ?? `${r.status} Status`);
+            for (const [k, v] of Object.entries(r.headers)) res.writeHeader(k, v);
+            res.end(r.body);
+          });
+        },
+        onAbort(fn) {
+          aborted = fn;
+        },
+      });
+    });
+  });
+  return new Promise((resolve, reject) => {
+    app.listen(opts.host, opts.port, (token: unknown) => {
+      if (!token) return reject(new Error(`cannot listen on ${opts.host}:${opts.port}`));
+      resolve({
+        port: uws.us_socket_local_port(token),
+        close: async () => {
+          uws.us_listen_socket_close(token);
+          app.close?.();
+        },
+      });
+    });
+  });
+}

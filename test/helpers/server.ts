@@ -1,0 +1,48 @@
+// Starts Sluice in-process on an ephemeral port with a temp data dir, and a real AWS SDK client
+// pointed at it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DEFAULTS, type Config } from '../../src/config.js';
+import { startServer, type Server } from '../../src/server.js';
+
+export interface TestServer {
+  server: Server;
+  endpoint: string;
+  client: SQSClient;
+  config: Config;
+  /** Moves the broker's clock forward (retention, dedup windows). */
+  advance(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const quiet = { info() {}, warn() {}, error: (m: string) => console.error(m) };
+
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sluice-test-'));
+  const config: Config = { ...DEFAULTS, port: 0, dataDir, testClock: true, ...overrides };
+  const server = await startServer(config, quiet);
+  const endpoint = `http://127.0.0.1:${server.port}`;
+  const client = new SQSClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+  return {
+    server,
+    endpoint,
+    client,
+    config,
+    async advance(ms: number) {
+      const r = await fetch(`${endpoint}/_sluice/clock?advanceMs=${ms}`, { method: 'POST' });
+      if (!r.ok) throw new Error(`clock advance failed: ${r.status}`);
+    },
+    async close() {
+      client.destroy();
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
