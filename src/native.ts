@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Reader, Writer, stringList } from './native/codec.js';
+import { SqsError } from './protocol/errors.js';
 
 interface BrokerHandle {
   queueAdmin(op: string, request: string): string;
@@ -14,11 +15,12 @@ interface BrokerHandle {
   changeVisibilityBatch(key: string, handles: Buffer, timeoutsS: Uint32Array): Buffer;
   advanceClock(ms: number): void;
   stats(): string;
+  checkpoint(): number;
   close(): void;
 }
 
 interface Binding {
-  BrokerHandle: new (dataDir: string, onEvent: (kind: number, value: number) => void) => BrokerHandle;
+  BrokerHandle: new (dataDir: string, durability: string, onEvent: (event: [kind: number, value: number]) => void) => BrokerHandle;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -29,6 +31,11 @@ const binding = createRequire(import.meta.url)(
 
 export const QUEUE_MISSING = 1;
 export const OVER_LIMIT = 2;
+export const STORAGE = 3;
+
+function storageFailure(): SqsError {
+  return new SqsError('ServiceUnavailable', 'The request could not be stored; try again later.');
+}
 
 export interface SendInput {
   body: string;
@@ -78,16 +85,58 @@ export type HandleOutcome = 0 | 1 | 2 | 3 | 4 | 5;
 
 const SEND_ERRORS = { 2: 'TooLarge', 3: 'DedupIdRequired', 4: 'GroupIdRequired' } as const;
 
+/**
+ * The core, for one JS thread. Calls are sync; a call that changed state records the log
+ * position (Lsn) its answer must wait for, and `takeLsn` hands the request path the highest
+ * one, so a send or delete is acknowledged only once durable (group commit: the log's writer
+ * thread reports each fsync once per thread, not once per request).
+ */
 export class Core {
   private readonly handle: BrokerHandle;
-  constructor(dataDir: string, onWake: (queueId: number) => void) {
-    this.handle = new binding.BrokerHandle(dataDir, (kind, value) => {
+  private durableLsn = 0;
+  private pendingLsn = 0;
+  private readonly waiting: { lsn: number; resolve: () => void }[] = [];
+
+  constructor(dataDir: string, durability: string, onWake: (queueId: number) => void) {
+    this.handle = new binding.BrokerHandle(dataDir, durability, ([kind, value]) => {
       if (kind === 1) onWake(value);
+      else if (kind === 2) this.durable(value);
+    });
+  }
+
+  private durable(lsn: number): void {
+    if (lsn <= this.durableLsn) return;
+    this.durableLsn = lsn;
+    let n = 0;
+    while (n < this.waiting.length && this.waiting[n]!.lsn <= lsn) this.waiting[n++]!.resolve();
+    if (n) this.waiting.splice(0, n);
+  }
+
+  private note(lsn: number): void {
+    if (lsn > this.pendingLsn) this.pendingLsn = lsn;
+  }
+
+  /** The Lsn the current request must wait for (0: none), and forget it. */
+  takeLsn(): number {
+    const l = this.pendingLsn;
+    this.pendingLsn = 0;
+    return l;
+  }
+
+  /** `null` when `lsn` is durable already; otherwise a promise that resolves when it is. */
+  whenDurable(lsn: number): Promise<void> | null {
+    if (lsn === 0 || lsn <= this.durableLsn) return null;
+    return new Promise((resolve) => {
+      // Lsns of one thread's calls increase, so the list stays sorted.
+      this.waiting.push({ lsn, resolve });
     });
   }
 
   admin<T = Record<string, unknown>>(op: string, request: object): T & { error?: string } {
-    return JSON.parse(this.handle.queueAdmin(op, JSON.stringify(request))) as T & { error?: string };
+    const out = JSON.parse(this.handle.queueAdmin(op, JSON.stringify(request))) as T & { error?: string; lsn?: number };
+    if (out.error === 'Storage') throw storageFailure();
+    if (out.lsn) this.note(out.lsn);
+    return out;
   }
 
   /** `null` when the queue does not exist. */
@@ -113,7 +162,10 @@ export class Core {
       w.str(e.traceHeader);
     }
     const r = new Reader(this.handle.sendBatch(key, senderId, w.finish()));
-    if (r.u8() === QUEUE_MISSING) return null;
+    const status = r.u8();
+    if (status === QUEUE_MISSING) return null;
+    if (status === STORAGE) throw storageFailure();
+    this.note(r.f64());
     const out: SendResult[] = [];
     for (let i = 0; i < entries.length; i++) {
       const code = r.u8();
@@ -163,17 +215,30 @@ export class Core {
 
   /** `null` when the queue does not exist. */
   deleteBatch(key: string, handles: readonly string[]): HandleOutcome[] | null {
-    return outcomes(this.handle.deleteBatch(key, stringList(handles)), handles.length);
+    return this.outcomes(this.handle.deleteBatch(key, stringList(handles)), handles.length);
   }
 
   /** Per entry: 0 changed, 2 invalid handle, 3 not in flight, 4 past 12 hours. */
   changeVisibilityBatch(key: string, handles: readonly string[], timeoutsS: readonly number[]): HandleOutcome[] | null {
     const b = this.handle.changeVisibilityBatch(key, stringList(handles), Uint32Array.from(timeoutsS));
-    return outcomes(b, handles.length);
+    return this.outcomes(b, handles.length);
+  }
+
+  private outcomes(b: Buffer, n: number): HandleOutcome[] | null {
+    if (b[0] === QUEUE_MISSING) return null;
+    if (b[0] === STORAGE) throw storageFailure();
+    this.note(b.readDoubleLE(1));
+    const out: HandleOutcome[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = b[i + 9] as HandleOutcome;
+    return out;
   }
 
   advanceClock(ms: number): void {
     this.handle.advanceClock(ms);
+  }
+
+  checkpoint(): number {
+    return this.handle.checkpoint();
   }
 
   stats(): Record<string, unknown> {
@@ -186,10 +251,3 @@ export class Core {
 }
 
 const ZERO_MD5 = Buffer.alloc(16);
-
-function outcomes(b: Buffer, n: number): HandleOutcome[] | null {
-  if (b[0] === QUEUE_MISSING) return null;
-  const out: HandleOutcome[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = b[i + 1] as HandleOutcome;
-  return out;
-}

@@ -94,6 +94,9 @@ export function validateAttributes(
       throw new SqsError('InvalidAttributeName', `Unknown Attribute ${name}.`);
     }
     if (FIFO_ONLY.has(name) && !fifo && !(name === 'FifoQueue' && value === 'false')) {
+      if (name === 'DeduplicationScope' || name === 'FifoThroughputLimit') {
+        throw new SqsError('InvalidAttributeName', `You can specify the ${name} only when FifoQueue is set to true.`);
+      }
       throw new SqsError('InvalidAttributeName', `Unknown Attribute ${name}.`);
     }
     switch (name) {
@@ -121,6 +124,7 @@ export function validateAttributes(
         break;
       case 'FifoQueue':
         bool(name, value);
+        if (!creating && fifo) throw invalid(name, 'Modifying queue type is not supported.');
         if (!creating) throw new SqsError('InvalidAttributeName', `Unknown Attribute ${name}.`);
         break;
       case 'DeduplicationScope':
@@ -143,6 +147,13 @@ export function validateAttributes(
     }
     out[name] = value;
   }
+  const sse = out['SqsManagedSseEnabled'];
+  if (out['KmsMasterKeyId'] && sse === 'true') {
+    throw new SqsError(
+      'InvalidAttributeName',
+      'You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.',
+    );
+  }
   const scope = out['DeduplicationScope'];
   const limit = out['FifoThroughputLimit'];
   if (scope === 'messageGroup' && limit === 'perQueue') {
@@ -164,37 +175,60 @@ function validateJson(name: string, value: string): Record<string, unknown> {
   }
 }
 
+/** RedrivePolicy errors are InvalidParameterValue, not InvalidAttributeValue, on AWS. */
+function badRedrive(value: string, reason: string): SqsError {
+  return new SqsError('InvalidParameterValueException', `Value ${value} for parameter RedrivePolicy is invalid. Reason: ${reason}`);
+}
+
 function validateRedrive(value: string, fifo: boolean, region: string): void {
-  const p = validateJson('RedrivePolicy', value);
+  let p: Record<string, unknown>;
+  try {
+    p = validateJson('RedrivePolicy', value);
+  } catch {
+    throw badRedrive(value, 'Redrive policy is not a valid JSON map.');
+  }
+  for (const key of ['deadLetterTargetArn', 'maxReceiveCount']) {
+    if (p[key] === undefined) throw badRedrive(value, `The required parameter '${key}' is missing`);
+  }
   const arn = p['deadLetterTargetArn'];
   const count = p['maxReceiveCount'];
   if (typeof arn !== 'string' || parseQueueArn(arn) === null) {
-    throw invalid('RedrivePolicy', 'Dead-letter target ARN is invalid.');
+    throw badRedrive(value, 'Invalid value for deadLetterTargetArn.');
   }
-  const n = typeof count === 'string' ? Number(count) : count;
+  const n = typeof count === 'string' && /^\d+$/.test(count) ? Number(count) : count;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < LIMITS.max_receive_count_min || n > LIMITS.max_receive_count_max) {
-    throw invalid('RedrivePolicy', `Value ${String(count)} for parameter maxReceiveCount is invalid. Reason: Must be an integer between 1 and 1000.`);
+    throw badRedrive(
+      value,
+      `Invalid value for maxReceiveCount: ${String(count)}, valid values are from ${LIMITS.max_receive_count_min} to ${LIMITS.max_receive_count_max} both inclusive.`,
+    );
   }
   const target = parseQueueArn(arn)!;
   if (target.name.endsWith('.fifo') !== fifo) {
-    throw invalid('RedrivePolicy', 'Dead-letter queue must be the same type of queue as the source.');
+    throw badRedrive(value, 'Dead-letter queue must be the same type of queue as the source.');
   }
   void region;
 }
 
 function validateRedriveAllow(value: string): void {
-  const p = validateJson('RedriveAllowPolicy', value);
+  const bad = (reason: string) =>
+    new SqsError('InvalidParameterValueException', `Value ${value} for parameter RedriveAllowPolicy is invalid. Reason: ${reason}`);
+  let p: Record<string, unknown>;
+  try {
+    p = validateJson('RedriveAllowPolicy', value);
+  } catch {
+    throw bad('Redrive allow policy is not a valid JSON map.');
+  }
   const perm = p['redrivePermission'];
   if (perm !== 'allowAll' && perm !== 'denyAll' && perm !== 'byQueue') {
-    throw invalid('RedriveAllowPolicy', 'redrivePermission must be allowAll, denyAll or byQueue.');
+    throw bad('redrivePermission must be allowAll, denyAll or byQueue.');
   }
   const arns = p['sourceQueueArns'];
   if (perm === 'byQueue') {
     if (!Array.isArray(arns) || arns.length === 0 || arns.length > LIMITS.redrive_source_arns_max) {
-      throw invalid('RedriveAllowPolicy', `sourceQueueArns must list 1 to ${LIMITS.redrive_source_arns_max} queue ARNs with byQueue.`);
+      throw bad(`sourceQueueArns must list 1 to ${LIMITS.redrive_source_arns_max} queue ARNs with byQueue.`);
     }
   } else if (arns !== undefined) {
-    throw invalid('RedriveAllowPolicy', 'sourceQueueArns is only allowed with byQueue.');
+    throw bad('sourceQueueArns is only allowed with byQueue.');
   }
 }
 

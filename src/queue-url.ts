@@ -19,7 +19,8 @@ export function parseQueueUrl(url: string): QueueRef {
     path = slash < 0 ? '/' : url.slice(slash);
   }
   const m = PATH.exec(path);
-  if (!m) throw new SqsError('InvalidAddress', `The address ${url} is not valid for this endpoint.`);
+  // AWS answers a malformed queue URL as it answers an unknown queue (docs/contract.md).
+  if (!m) throw new SqsError('QueueDoesNotExist', 'The specified queue does not exist.');
   const account = m[1]!;
   const name = m[2]!;
   return { account, name, key: `${account}/${name}` };

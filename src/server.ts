@@ -28,7 +28,7 @@ export interface Logger {
 
 export async function startServer(config: Config, log: Logger): Promise<Server> {
   let longPoll!: LongPoll;
-  const core = new Core(config.dataDir, (queueId) => longPoll.wake(queueId));
+  const core = new Core(config.dataDir, config.durability, (queueId) => longPoll.wake(queueId));
   longPoll = new LongPoll((queueId) => core.unpark(queueId));
   const handler = (x: Exchange) => handle(x, core, config, longPoll, log);
   const opts = { host: config.host, port: config.port, bodyBytesMax: LIMITS.request_body_bytes_max };
@@ -126,9 +126,13 @@ function handle(x: Exchange, core: Core, config: Config, longPoll: LongPoll, log
   };
   try {
     const out = a.handle(ctx, input);
+    // A change is acknowledged only once its log record is durable (see Core.takeLsn).
+    const durable = core.whenDurable(core.takeLsn());
     if (out instanceof Promise) out.then(ok, (e) => fail(e, action));
+    else if (durable) durable.then(() => ok(out));
     else ok(out);
   } catch (e) {
+    core.takeLsn();
     fail(e, action);
   }
 }

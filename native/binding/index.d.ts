@@ -5,8 +5,9 @@ export declare class BrokerHandle {
   /**
    * Opens (or joins) the broker for `data_dir`. Sync: it runs once per worker at start.
    * `on_event(kind, value)` is called on this thread when parked receives should retry.
+   * `durability`: "fsync", "relaxed" or "memory" (the first opener of a directory decides).
    */
-  constructor(dataDir: string, onEvent: EventFn)
+  constructor(dataDir: string, durability: string, onEvent: EventFn)
   /** Sync: admin calls are rare and in memory. Request and answer are JSON. */
   queueAdmin(op: string, request: string): string
   /** Sync: enqueueing is an in-memory insert under the queue's lock. */
@@ -35,6 +36,8 @@ export declare class BrokerHandle {
   advanceClock(ms: number): void
   /** Sync: counters for metrics, as JSON. */
   stats(): string
+  /** Sync (test and admin hook): writes a snapshot now and drops the log it covers. */
+  checkpoint(): number
   /** Releases this worker's slot; the broker lives while any handle does. */
   close(): void
 }

@@ -6,7 +6,7 @@ import type { Action, Context } from './context.js';
 import { handleError } from './delete-message.js';
 import { must, queueOf } from './queue.js';
 
-const RANGE = `Must be between 0 and ${LIMITS.visibility_timeout_s_max}, if provided.`;
+const RANGE = `Must be >= 0 and <= ${LIMITS.visibility_timeout_s_max}, if provided.`;
 
 export const changeMessageVisibility: Action = {
   name: 'ChangeMessageVisibility',

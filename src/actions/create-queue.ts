@@ -4,6 +4,7 @@ import { coreConfig, defaults, validateAttributes } from '../queue-attributes.js
 import { queueArn, queueUrl } from '../queue-url.js';
 import { optStringMap, reqString, type Input } from '../validate.js';
 import type { Action, Context } from './context.js';
+import { checkRedriveTarget } from './queue.js';
 import { validateTags } from './tags.js';
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
@@ -35,6 +36,7 @@ export const createQueue: Action = {
     }
     const attrs = validateAttributes(given, fifo, true, ctx.config.region);
     if (attrs['FifoQueue'] === 'false') delete attrs['FifoQueue'];
+    checkRedriveTarget(ctx, attrs);
     const effective = { ...defaults(fifo), ...attrs };
     const res = ctx.core.admin<{ id: number; created: boolean }>('create', {
       account: ctx.account,
@@ -46,7 +48,14 @@ export const createQueue: Action = {
       tags,
     });
     if (res.error === 'QueueAlreadyExists') {
-      throw new SqsError('QueueNameExists', 'A queue already exists with the same name and a different value for attribute(s).');
+      // AWS names the first attribute whose value differs.
+      const info = ctx.core.admin<{ attributes?: Record<string, string> }>('info', { key: `${ctx.account}/${name}` });
+      const existing = { ...defaults(fifo), ...(info?.attributes ?? {}) };
+      const differs = Object.keys(attrs).find((k) => existing[k] !== attrs[k]);
+      throw new SqsError(
+        'QueueNameExists',
+        `A queue already exists with the same name and a different value for attribute ${differs ?? Object.keys(attrs)[0] ?? ''}`,
+      );
     }
     if (res.error === 'QueueDeletedRecently') {
       throw new SqsError(

@@ -4,7 +4,7 @@ import { COMPUTED, SETTABLE, coreConfig, validateAttributes } from '../queue-att
 import { queueArn } from '../queue-url.js';
 import { optStringList, optStringMap, type Input } from '../validate.js';
 import type { Action, Context } from './context.js';
-import { must, queueOf } from './queue.js';
+import { checkRedriveTarget, must, queueOf } from './queue.js';
 
 interface Info {
   attributes: Record<string, string>;
@@ -49,6 +49,7 @@ export const setQueueAttributes: Action = {
     if (given === undefined) throw new SqsError('MissingRequiredParameterException', 'The request must contain the parameter Attributes.');
     const info = must(ctx.core.admin<Info>('info', { key: q.key }));
     const attrs = validateAttributes(given, info.fifo, false, ctx.config.region);
+    checkRedriveTarget(ctx, attrs);
     const merged = { ...info.attributes, ...attrs };
     for (const [k, v] of Object.entries(merged)) if (v === '') delete merged[k];
     must(ctx.core.admin('set', { key: q.key, attributes: attrs, config: coreConfig(merged) }));

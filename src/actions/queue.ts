@@ -1,6 +1,6 @@
 // Resolving the queue a request names, and the errors the core's answers map to.
 import { SqsError } from '../protocol/errors.js';
-import { parseQueueUrl, type QueueRef } from '../queue-url.js';
+import { parseQueueArn, parseQueueUrl, type QueueRef } from '../queue-url.js';
 import { reqString, type Input } from '../validate.js';
 import type { Context } from './context.js';
 
@@ -19,4 +19,19 @@ export function must<T>(v: T | null): T {
   const err = (v as { error?: string }).error;
   if (err === 'QueueDoesNotExist') throw noSuchQueue();
   return v;
+}
+
+/** A RedrivePolicy must name a dead-letter queue that exists (AWS: InvalidParameterValue). */
+export function checkRedriveTarget(ctx: Context, attrs: Record<string, string>): void {
+  const rp = attrs['RedrivePolicy'];
+  if (!rp) return;
+  const p = JSON.parse(rp) as { deadLetterTargetArn: string };
+  const target = parseQueueArn(p.deadLetterTargetArn)!;
+  const info = ctx.core.admin('info', { key: `${target.account}/${target.name}` });
+  if (info === null || info.error === 'QueueDoesNotExist') {
+    throw new SqsError(
+      'InvalidParameterValueException',
+      `Value ${rp} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.`,
+    );
+  }
 }

@@ -117,7 +117,7 @@ export const receiveMessage: Action = {
   handle(ctx: Context, input: Input) {
     const q = queueOf(ctx, input);
     const max = optInt(input, 'MaxNumberOfMessages', 1, LIMITS.receive_messages_max, 'Must be between 1 and 10, if provided.') ?? 1;
-    const visibility = optInt(input, 'VisibilityTimeout', 0, LIMITS.visibility_timeout_s_max, `Must be between 0 and ${LIMITS.visibility_timeout_s_max}, if provided.`) ?? -1;
+    const visibility = optInt(input, 'VisibilityTimeout', 0, LIMITS.visibility_timeout_s_max, `Must be >= 0 and <= ${LIMITS.visibility_timeout_s_max}, if provided.`) ?? -1;
     const waitArg = optInt(input, 'WaitTimeSeconds', 0, LIMITS.wait_time_s_max, `Must be >= 0 and <= ${LIMITS.wait_time_s_max}, if provided.`);
     const attemptId = optString(input, 'ReceiveRequestAttemptId') ?? null;
     if (attemptId !== null && (attemptId.length > LIMITS.receive_request_attempt_id_len_max || !/^[\x21-\x7e]+$/.test(attemptId))) {

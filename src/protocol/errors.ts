@@ -58,13 +58,16 @@ export function xmlEscape(s: string): string {
 
 export function queryError(e: SqsError, requestId: string): WireError {
   const s = e.spec;
+  // The Query protocol's own wording where it differs from the JSON protocol's.
+  const message =
+    e.code === 'QueueDoesNotExist' ? 'The specified queue does not exist for this wsdl version.' : e.message;
   return {
     status: s.httpStatus,
     headers: { 'content-type': 'text/xml' },
     body:
       `<?xml version="1.0"?><ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/">` +
       `<Error><Type>${s.senderFault ? 'Sender' : 'Receiver'}</Type><Code>${xmlEscape(s.queryCode)}</Code>` +
-      `<Message>${xmlEscape(e.message)}</Message><Detail/></Error>` +
+      `<Message>${xmlEscape(message)}</Message><Detail/></Error>` +
       `<RequestId>${requestId}</RequestId></ErrorResponse>`,
   };
 }

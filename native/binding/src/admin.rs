@@ -73,8 +73,16 @@ fn err(code: &str) -> Value {
     json!({ "error": code })
 }
 
-fn missing(_: QueueError) -> Value {
-    err("QueueDoesNotExist")
+fn missing(e: QueueError) -> Value {
+    match e {
+        QueueError::DoesNotExist => err("QueueDoesNotExist"),
+        QueueError::Storage => err("Storage"),
+    }
+}
+
+/// `lsn`: the answer waits until the log is durable up to it.
+fn done(lsn: u64) -> Value {
+    json!({ "lsn": lsn })
 }
 
 /// Runs one admin operation; the answer is JSON with either results or `{"error": CODE}`.
@@ -85,10 +93,11 @@ pub fn run(b: &Arc<Broker>, op: &str, request: &str) -> Result<String, String> {
             let config = r.config.ok_or("create needs config")?.into();
             let c = CreateQueue { account: &r.account, name: &r.name, arn: &r.arn, config, attributes: r.attributes, given: r.given, tags: r.tags };
             match b.create_queue(c) {
-                Ok((id, created)) => json!({ "id": id, "created": created }),
+                Ok((id, created, lsn)) => json!({ "id": id, "created": created, "lsn": lsn }),
                 Err(CreateError::AlreadyExists) => err("QueueAlreadyExists"),
                 Err(CreateError::DeletedRecently) => err("QueueDeletedRecently"),
                 Err(CreateError::TooMany) => err("OverLimit"),
+                Err(CreateError::Storage) => err("Storage"),
             }
         }
         "info" => match b.queue_info(&r.key) {
@@ -107,17 +116,18 @@ pub fn run(b: &Arc<Broker>, op: &str, request: &str) -> Result<String, String> {
         },
         "set" => {
             let config = r.config.ok_or("set needs config")?.into();
-            b.set_attributes(&r.key, r.attributes, config).map_or_else(missing, |()| json!({}))
+            b.set_attributes(&r.key, r.attributes, config).map_or_else(missing, done)
         }
-        "delete" => b.delete_queue(&r.key).map_or_else(missing, |()| json!({})),
+        "delete" => b.delete_queue(&r.key).map_or_else(missing, done),
         "list" => json!({ "names": b.list_queues(&r.account, &r.prefix) }),
         "purge" => match b.purge(&r.key) {
-            Ok(n) => json!({ "purged": n }),
+            Ok((n, lsn)) => json!({ "purged": n, "lsn": lsn }),
             Err(PurgeError::DoesNotExist) => err("QueueDoesNotExist"),
             Err(PurgeError::InProgress) => err("PurgeQueueInProgress"),
+            Err(PurgeError::Storage) => err("Storage"),
         },
         "tags" => b.tags(&r.key).map_or_else(missing, |t| json!({ "tags": t })),
-        "tag" => b.set_tags(&r.key, r.tags, &r.remove).map_or_else(missing, |()| json!({})),
+        "tag" => b.set_tags(&r.key, r.tags, &r.remove).map_or_else(missing, done),
         "deadLetterSources" => json!({ "keys": b.dead_letter_sources(&r.key) }),
         "key" => json!({ "key": broker::key(&r.account, &r.name) }),
         _ => return Err(format!("unknown admin op {op}")),

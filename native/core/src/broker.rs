@@ -6,12 +6,16 @@
 //! (a dead-letter move releases the source before locking the target).
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use parking_lot::{Mutex, RwLock};
+use sluice_wal::{Replay, SyncMode, Wal, WalError, WalOptions};
 
 use crate::clock::Clock;
+use crate::journal::{self, Enc};
+use crate::recovery::Image;
 use crate::limits::{PURGE_COOLDOWN_MS, QUEUE_RECREATE_COOLDOWN_MS};
 use crate::message::State;
 use crate::queue::{
@@ -47,6 +51,8 @@ pub struct Inner {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QueueError {
     DoesNotExist,
+    /// The log refused the change (I/O error, disk full): nothing was acknowledged.
+    Storage,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,12 +63,14 @@ pub enum CreateError {
     DeletedRecently,
     /// The queue count limit.
     TooMany,
+    Storage,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PurgeError {
     DoesNotExist,
     InProgress,
+    Storage,
 }
 
 pub struct CreateQueue<'a> {
@@ -104,6 +112,11 @@ pub struct Broker {
     timers: Timers,
     workers: Mutex<u64>,
     queue_count_max: usize,
+    wal: Option<Arc<Wal>>,
+    /// Mutating calls hold it shared across their queue change and its log append; a
+    /// checkpoint holds it exclusively, so its snapshot matches the log boundary exactly.
+    gate: RwLock<()>,
+    snapshot_bytes: AtomicU64,
 }
 
 pub fn key(account: &str, name: &str) -> String {
@@ -111,8 +124,96 @@ pub fn key(account: &str, name: &str) -> String {
 }
 
 impl Broker {
+    /// An in-memory broker with no log.
     #[must_use]
     pub fn new(clock: Arc<dyn Clock>, receipt_key: u64, queue_count_max: usize) -> Arc<Self> {
+        Self::build(clock, receipt_key, queue_count_max, None)
+    }
+
+    /// Opens the broker on `dir`, replaying its log. `seed` keys receipt handles when the log
+    /// has none yet.
+    pub fn open(dir: &Path, durability: Durability, clock: Arc<dyn Clock>, seed: u64, queue_count_max: usize) -> Result<(Arc<Self>, RecoveryReport), OpenError> {
+        if durability == Durability::Memory {
+            return Ok((Self::new(clock, seed, queue_count_max), RecoveryReport::default()));
+        }
+        let started = std::time::Instant::now();
+        let mode = match durability {
+            Durability::Fsync => SyncMode::Fsync,
+            Durability::Relaxed(ms) => SyncMode::Relaxed { interval_ms: ms },
+            Durability::Memory => SyncMode::Memory,
+        };
+        let mut image = Image::default();
+        let mut bad: Option<String> = None;
+        let (wal, info) = Wal::open_replay(dir, WalOptions::new(mode), |item| {
+            let payload = match item {
+                Replay::Snapshot { payload, .. } | Replay::Record { payload, .. } => payload,
+            };
+            if bad.is_none() {
+                if let Err(e) = image.apply(payload) {
+                    bad = Some(e.0.to_owned());
+                }
+            }
+        })
+        .map_err(OpenError::Wal)?;
+        if let Some(e) = bad {
+            return Err(OpenError::Journal(e));
+        }
+        let fresh = image.receipt_key.is_none();
+        let receipt_key = image.receipt_key.unwrap_or(seed);
+        let wal = Arc::new(wal);
+        let b = Self::build(clock, receipt_key, queue_count_max, Some(wal.clone()));
+        b.next_queue_id.store(image.next_queue_id.max(1), Ordering::Relaxed);
+        let mut report = RecoveryReport { records: image.records, ..RecoveryReport::default() };
+        b.restore(image, &mut report);
+        if fresh {
+            let mut e = Enc::tag(journal::META);
+            e.u64(receipt_key).u64(1);
+            let lsn = wal.append(&e.buf).map_err(OpenError::Wal)?;
+            wal.wait_durable(lsn).map_err(OpenError::Wal)?;
+        }
+        report.truncated_tail = info.truncated_tail.map(|(f, o)| format!("{}@{o}", f.display()));
+        report.millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Ok((b, report))
+    }
+
+    fn restore(&self, image: Image, report: &mut RecoveryReport) {
+        let now = self.now_ms();
+        let mut queues = self.queues.write();
+        let mut by_id = self.by_id.write();
+        for (_, qi) in image.queues {
+            let seed = self.receipt_key ^ qi.id.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ now;
+            let mut state = QueueState::new(qi.id, qi.config, seed);
+            let mut fx = Effects::default();
+            report.messages += qi.messages.len();
+            for (seq, m) in qi.messages {
+                state.insert(seq, m, &mut fx);
+            }
+            state.restore_sequence_state(qi.next_seq, qi.next_sequence_number);
+            for (k, o, expires) in qi.dedup {
+                if expires > now {
+                    state.dedup().restore(&k, o, expires);
+                }
+            }
+            let q = Arc::new(Queue {
+                id: qi.id,
+                key: qi.key.clone(),
+                arn: qi.arn,
+                inner: Mutex::new(Inner {
+                    state,
+                    attributes: qi.attributes,
+                    tags: qi.tags,
+                    created_ms: qi.created_ms,
+                    modified_ms: qi.modified_ms,
+                    last_purge_ms: None,
+                }),
+            });
+            queues.insert(qi.key, q.clone());
+            by_id.insert(qi.id, q);
+        }
+        report.queues = queues.len();
+    }
+
+    fn build(clock: Arc<dyn Clock>, receipt_key: u64, queue_count_max: usize, wal: Option<Arc<Wal>>) -> Arc<Self> {
         Arc::new_cyclic(|weak: &Weak<Broker>| {
             let w = weak.clone();
             Self {
@@ -130,8 +231,93 @@ impl Broker {
                 notify: RwLock::new(None),
                 workers: Mutex::new(0),
                 queue_count_max,
+                wal,
+                gate: RwLock::new(()),
+                snapshot_bytes: AtomicU64::new(0),
             }
         })
+    }
+
+    fn effects(&self) -> Effects {
+        Effects::journaled(self.wal.is_some())
+    }
+
+    /// Appends the change's journal records; call while holding the queue's lock so the log
+    /// order is the state order. Returns the Lsn the answer must wait for (0: none).
+    fn commit(&self, fx: &mut Effects) -> Result<u64, QueueError> {
+        let (Some(wal), Some(j)) = (&self.wal, &mut fx.journal) else { return Ok(0) };
+        if j.buf.is_empty() {
+            return Ok(0);
+        }
+        let lsn = wal.append(&j.buf).map_err(|_| QueueError::Storage)?;
+        j.buf.clear();
+        Ok(lsn)
+    }
+
+    /// Appends a record built outside any queue (queue definitions).
+    fn commit_record(&self, e: &Enc) -> Result<u64, QueueError> {
+        match &self.wal {
+            None => Ok(0),
+            Some(wal) => wal.append(&e.buf).map_err(|_| QueueError::Storage),
+        }
+    }
+
+    /// Calls `f` from the log's writer thread after each group commit with the durable Lsn.
+    pub fn on_durable(&self, f: Box<dyn Fn(u64) + Send + Sync>) {
+        if let Some(wal) = &self.wal {
+            wal.set_on_durable(f);
+        }
+    }
+
+    #[must_use]
+    pub fn durable_lsn(&self) -> u64 {
+        self.wal.as_ref().map_or(0, |w| w.durable_lsn())
+    }
+
+    #[must_use]
+    pub fn wal_stats(&self) -> Option<sluice_wal::WalStats> {
+        self.wal.as_ref().map(|w| w.stats())
+    }
+
+    /// Writes a snapshot of the whole state and lets the log drop the segments it covers.
+    pub fn checkpoint(&self) -> Result<u64, WalError> {
+        let Some(wal) = &self.wal else { return Ok(0) };
+        let mut e = Enc::default();
+        let token = {
+            let _g = self.gate.write();
+            let token = wal.begin_checkpoint()?;
+            e.u8(journal::META).u64(self.receipt_key).u64(self.next_queue_id.load(Ordering::Relaxed));
+            for q in self.queues.read().values() {
+                let inner = q.inner.lock();
+                e.u8(journal::QUEUE_CREATE).u64(q.id).blob(q.key.as_bytes()).blob(q.arn.as_bytes());
+                e.config(&inner.state.config).map(&inner.attributes).map(&inner.tags);
+                e.u64(inner.created_ms).u64(inner.modified_ms);
+                let (next_seq, next_sn) = inner.state.sequence_state();
+                e.u8(journal::SEQUENCE).u64(q.id).u64(next_seq).u128(next_sn);
+                for (seq, m) in inner.state.messages() {
+                    e.u8(journal::MESSAGE).message(q.id, *seq, m, None);
+                }
+                for (k, o, expires) in inner.state.dedup_entries() {
+                    e.u8(journal::DEDUP).u64(q.id).blob(k.as_bytes()).raw(&o.message_id).u128(o.sequence_number).u64(expires);
+                }
+            }
+            token
+        };
+        wal.finish_checkpoint(token, &e.buf)?;
+        self.snapshot_bytes.store(e.buf.len() as u64, Ordering::Relaxed);
+        Ok(e.buf.len() as u64)
+    }
+
+    /// Checkpoints when the log has grown well past the last snapshot (disk use stays
+    /// proportional to live data). Returns whether it did.
+    pub fn maybe_checkpoint(&self, log_bytes_min: u64) -> Result<bool, WalError> {
+        let Some(stats) = self.wal_stats() else { return Ok(false) };
+        let snap = self.snapshot_bytes.load(Ordering::Relaxed);
+        if stats.disk_bytes > log_bytes_min.max(snap.saturating_mul(2)) {
+            self.checkpoint()?;
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     pub fn set_notify(&self, n: Arc<dyn Notify>) {
@@ -199,24 +385,32 @@ impl Broker {
         }
     }
 
-    fn dead_letter(&self, source: &Queue, moved: Vec<crate::message::Message>) {
+    fn dead_letter(&self, source: &Queue, moved: Vec<(u64, crate::message::Message)>) {
         let target_key = {
             let inner = source.inner.lock();
             inner.state.config.redrive.as_ref().map(|r| r.dead_letter_key.clone())
         };
         let target = target_key.and_then(|k| self.get(&k).ok());
         let target: &Queue = target.as_deref().unwrap_or(source);
-        let mut fx = Effects::default();
+        let mut fx = self.effects();
         {
+            let _g = self.gate.read();
             let mut inner = target.inner.lock();
-            for mut m in moved {
+            for (old_seq, mut m) in moved {
                 m.state = State::Ready;
                 if !std::ptr::eq(target, source) {
                     m.dead_letter_source_arn = Some(source.arn.clone());
                 }
                 let seq = inner.state.take_seq();
+                // One record: the copy and the removal land together or not at all.
+                if let Some(j) = &mut fx.journal {
+                    j.u8(journal::MESSAGE).message(target.id, seq, &m, None);
+                    j.u8(journal::DELETE).u64(source.id).u64(old_seq);
+                }
                 inner.state.insert(seq, m, &mut fx);
             }
+            // A failed append leaves the move in memory only; the message stays at least once.
+            let _ = self.commit(&mut fx);
         }
         if fx.wake_workers != 0 {
             if let Some(n) = &*self.notify.read() {
@@ -225,34 +419,39 @@ impl Broker {
         }
     }
 
-    pub fn create_queue(&self, c: CreateQueue) -> Result<(u64, bool), CreateError> {
+    /// Returns (queue id, created, Lsn to wait for).
+    pub fn create_queue(&self, c: CreateQueue) -> Result<(u64, bool, u64), CreateError> {
         let key: Arc<str> = key(c.account, c.name).into();
         let now = self.now_ms();
         if let Some(q) = self.queues.read().get(&key) {
             let inner = q.inner.lock();
             let same = c.given.iter().all(|k| inner.attributes.get(k) == c.attributes.get(k));
-            return if same { Ok((q.id, false)) } else { Err(CreateError::AlreadyExists) };
+            return if same { Ok((q.id, false, 0)) } else { Err(CreateError::AlreadyExists) };
         }
         if let Some(&t) = self.deleted_ms.lock().get(&key) {
             if now < t + QUEUE_RECREATE_COOLDOWN_MS {
                 return Err(CreateError::DeletedRecently);
             }
         }
+        let _g = self.gate.read();
         let mut queues = self.queues.write();
         if let Some(q) = queues.get(&key) {
-            return Ok((q.id, false)); // lost a race with an identical create
+            return Ok((q.id, false, 0)); // lost a race with an identical create
         }
         if queues.len() >= self.queue_count_max {
             return Err(CreateError::TooMany);
         }
         let id = self.next_queue_id.fetch_add(1, Ordering::Relaxed);
         let seed = self.receipt_key ^ id.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ now;
+        let mut e = Enc::tag(journal::QUEUE_CREATE);
+        e.u64(id).blob(key.as_bytes()).blob(c.arn.as_bytes()).config(&c.config).map(&c.attributes).map(&c.tags).u64(now).u64(now);
+        let lsn = self.commit_record(&e).map_err(|_| CreateError::Storage)?;
         let q = Arc::new(Queue {
             id,
             key: key.clone(),
             arn: c.arn.into(),
             inner: Mutex::new(Inner {
-                state: QueueState::new(c.config, seed),
+                state: QueueState::new(id, c.config, seed),
                 attributes: c.attributes,
                 tags: c.tags,
                 created_ms: now,
@@ -263,11 +462,17 @@ impl Broker {
         queues.insert(key.clone(), q.clone());
         self.by_id.write().insert(id, q);
         self.deleted_ms.lock().remove(&key);
-        Ok((id, true))
+        Ok((id, true, lsn))
     }
 
-    pub fn delete_queue(&self, key: &str) -> Result<(), QueueError> {
-        let q = self.queues.write().remove(key).ok_or(QueueError::DoesNotExist)?;
+    /// Returns the Lsn to wait for.
+    pub fn delete_queue(&self, key: &str) -> Result<u64, QueueError> {
+        let _g = self.gate.read();
+        let mut queues = self.queues.write();
+        let id = queues.get(key).ok_or(QueueError::DoesNotExist)?.id;
+        let lsn = self.commit_record(Enc::tag(journal::QUEUE_DELETE).u64(id))?;
+        let q = queues.remove(key).expect("looked up under the same lock");
+        drop(queues);
         self.by_id.write().remove(&q.id);
         self.deleted_ms.lock().insert(q.key.clone(), self.now_ms());
         // Parked receives on it answer empty when their wait ends, or now if woken.
@@ -280,7 +485,7 @@ impl Broker {
                 n.wake(parked, q.id);
             }
         }
-        Ok(())
+        Ok(lsn)
     }
 
     /// Queue names of one account, in name order, starting with `prefix`.
@@ -313,19 +518,24 @@ impl Broker {
         Ok(info)
     }
 
-    pub fn set_attributes(&self, key: &str, attributes: BTreeMap<String, String>, config: QueueConfig) -> Result<(), QueueError> {
+    pub fn set_attributes(&self, key: &str, attributes: BTreeMap<String, String>, config: QueueConfig) -> Result<u64, QueueError> {
         let q = self.get(key)?;
+        let _g = self.gate.read();
         let mut inner = q.inner.lock();
         inner.attributes.extend(attributes);
         inner.attributes.retain(|_, v| !v.is_empty());
         inner.state.config = config;
         inner.modified_ms = self.now_ms();
-        Ok(())
+        let mut e = Enc::tag(journal::QUEUE_SET);
+        e.u64(q.id).map(&inner.attributes).config(&inner.state.config).u64(inner.modified_ms);
+        self.commit_record(&e)
     }
 
-    pub fn purge(&self, key: &str) -> Result<usize, PurgeError> {
+    /// Returns (messages purged, Lsn to wait for).
+    pub fn purge(&self, key: &str) -> Result<(usize, u64), PurgeError> {
         let q = self.get(key).map_err(|_| PurgeError::DoesNotExist)?;
         let now = self.now_ms();
+        let _g = self.gate.read();
         let mut inner = q.inner.lock();
         if let Some(t) = inner.last_purge_ms {
             if now < t + PURGE_COOLDOWN_MS {
@@ -333,21 +543,27 @@ impl Broker {
             }
         }
         inner.last_purge_ms = Some(now);
-        Ok(inner.state.purge())
+        let mut fx = self.effects();
+        let n = inner.state.purge(&mut fx);
+        let lsn = self.commit(&mut fx).map_err(|_| PurgeError::Storage)?;
+        Ok((n, lsn))
     }
 
     pub fn tags(&self, key: &str) -> Result<BTreeMap<String, String>, QueueError> {
         Ok(self.get(key)?.inner.lock().tags.clone())
     }
 
-    pub fn set_tags(&self, key: &str, add: BTreeMap<String, String>, remove: &[String]) -> Result<(), QueueError> {
+    pub fn set_tags(&self, key: &str, add: BTreeMap<String, String>, remove: &[String]) -> Result<u64, QueueError> {
         let q = self.get(key)?;
+        let _g = self.gate.read();
         let mut inner = q.inner.lock();
         inner.tags.extend(add);
         for k in remove {
             inner.tags.remove(k);
         }
-        Ok(())
+        let mut e = Enc::tag(journal::QUEUE_TAGS);
+        e.u64(q.id).map(&inner.tags);
+        self.commit_record(&e)
     }
 
     /// Queues whose RedrivePolicy names `dead_letter_key`.
@@ -363,24 +579,28 @@ impl Broker {
             .collect()
     }
 
-    pub fn send_batch(&self, key: &str, sender_id: &Arc<str>, entries: &[SendEntry]) -> Result<Vec<Result<Sent, SendError>>, QueueError> {
+    /// Returns the per-entry results and the Lsn the acknowledgement waits for.
+    pub fn send_batch(&self, key: &str, sender_id: &Arc<str>, entries: &[SendEntry]) -> Result<(Vec<Result<Sent, SendError>>, u64), QueueError> {
         let q = self.get(key)?;
-        let mut fx = Effects::default();
+        let mut fx = self.effects();
         let now = self.now_ms();
-        let results = {
+        let (results, lsn) = {
+            let _g = self.gate.read();
             let mut inner = q.inner.lock();
-            entries.iter().map(|e| inner.state.send(e, sender_id, now, &mut fx)).collect()
+            let results = entries.iter().map(|e| inner.state.send(e, sender_id, now, &mut fx)).collect();
+            (results, self.commit(&mut fx))
         };
         self.after(&q, fx);
-        Ok(results)
+        Ok((results, lsn?))
     }
 
     pub fn receive(&self, key: &str, max: usize, visibility_s: Option<u32>, attempt_id: Option<&str>, park_worker: Option<u32>) -> Result<Received, ReceiveFailure> {
         let q = self.get(key).map_err(|_| ReceiveFailure::DoesNotExist)?;
-        let mut fx = Effects::default();
+        let mut fx = self.effects();
         let now = self.now_ms();
         let mut deliveries = Vec::with_capacity(max);
         let wait_s = {
+            let _g = self.gate.read();
             let mut inner = q.inner.lock();
             let dlq_gone = inner.state.config.redrive.as_ref().is_some_and(|r| self.get(&r.dead_letter_key).is_err());
             let saved = if dlq_gone { inner.state.config.redrive.take() } else { None };
@@ -389,6 +609,9 @@ impl Broker {
                 inner.state.config.redrive = saved;
             }
             r.map_err(|ReceiveError::OverLimit| ReceiveFailure::OverLimit)?;
+            // Receives are not acknowledged on durability: a lost record only loses a receive
+            // count, and the message is redelivered as after any lease expiry.
+            let _ = self.commit(&mut fx);
             inner.state.config.receive_wait_s
         };
         for d in &mut deliveries {
@@ -418,28 +641,32 @@ impl Broker {
     }
 
     /// Deletes by receipt handle; `Ok(false)` is a stale handle (success without deleting).
-    pub fn delete_batch(&self, key: &str, handles: &[&str]) -> Result<Vec<Result<bool, HandleError>>, QueueError> {
+    pub fn delete_batch(&self, key: &str, handles: &[&str]) -> Result<(Vec<Result<bool, HandleError>>, u64), QueueError> {
         let q = self.get(key)?;
-        let mut fx = Effects::default();
+        let mut fx = self.effects();
         let now = self.now_ms();
-        let results = {
+        let (results, lsn) = {
+            let _g = self.gate.read();
             let mut inner = q.inner.lock();
-            handles.iter().map(|h| inner.state.delete(self.decode(&q, h)?, now, &mut fx)).collect()
+            let results = handles.iter().map(|h| inner.state.delete(self.decode(&q, h)?, now, &mut fx)).collect();
+            (results, self.commit(&mut fx))
         };
         self.after(&q, fx);
-        Ok(results)
+        Ok((results, lsn?))
     }
 
-    pub fn change_visibility_batch(&self, key: &str, entries: &[(&str, u32)]) -> Result<Vec<Result<(), HandleError>>, QueueError> {
+    pub fn change_visibility_batch(&self, key: &str, entries: &[(&str, u32)]) -> Result<(Vec<Result<(), HandleError>>, u64), QueueError> {
         let q = self.get(key)?;
-        let mut fx = Effects::default();
+        let mut fx = self.effects();
         let now = self.now_ms();
-        let results = {
+        let (results, lsn) = {
+            let _g = self.gate.read();
             let mut inner = q.inner.lock();
-            entries.iter().map(|&(h, t)| inner.state.change_visibility(self.decode(&q, h)?, t, now, &mut fx)).collect()
+            let results = entries.iter().map(|&(h, t)| inner.state.change_visibility(self.decode(&q, h)?, t, now, &mut fx)).collect();
+            (results, self.commit(&mut fx))
         };
         self.after(&q, fx);
-        Ok(results)
+        Ok((results, lsn?))
     }
 
     pub fn queue_count(&self) -> usize {
@@ -455,8 +682,12 @@ impl Broker {
         }
     }
 
+    /// Stops the timer thread and flushes the log.
     pub fn shutdown(&self) {
         self.timers.stop();
+        if let Some(wal) = &self.wal {
+            let _ = wal.shutdown();
+        }
     }
 }
 
@@ -464,4 +695,41 @@ impl Broker {
 pub enum ReceiveFailure {
     DoesNotExist,
     OverLimit,
+}
+
+/// How the broker keeps its log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Acknowledge after fsync (group commit).
+    Fsync,
+    /// Acknowledge after write; fsync at least every this many ms.
+    Relaxed(u64),
+    /// No log at all.
+    Memory,
+}
+
+#[derive(Debug)]
+pub enum OpenError {
+    Wal(WalError),
+    /// A record decoded badly after its checksum passed: a bug or undetected corruption.
+    Journal(String),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::Wal(e) => write!(f, "{e}"),
+            OpenError::Journal(e) => write!(f, "journal record is malformed: {e}"),
+        }
+    }
+}
+
+/// What recovery did, for the log and metrics.
+#[derive(Clone, Debug, Default)]
+pub struct RecoveryReport {
+    pub records: u64,
+    pub queues: usize,
+    pub messages: usize,
+    pub truncated_tail: Option<String>,
+    pub millis: u64,
 }

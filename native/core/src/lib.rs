@@ -6,10 +6,12 @@ pub mod clock;
 pub mod dedup;
 pub mod error_code;
 pub mod fifo;
+pub mod journal;
 pub mod limits;
 pub mod message;
 pub mod queue;
 pub mod receipt;
+pub mod recovery;
 pub mod timer;
 
 pub use broker::Broker;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::dedup::{DedupWindow, Original};
 use crate::fifo::{Groups, Pick};
+use crate::journal::{self, Enc};
 use crate::limits::{
     INFLIGHT_PER_QUEUE_MAX, RECEIVE_REQUEST_ATTEMPT_WINDOW_MS, VISIBILITY_TIMEOUT_S_MAX,
 };
@@ -114,7 +115,16 @@ pub struct Effects {
     /// When something becomes visible next, if a parked receive waits for it.
     pub timer_ms: Option<u64>,
     /// Messages to move to the dead-letter queue.
-    pub dead_lettered: Vec<Message>,
+    pub dead_lettered: Vec<(u64, Message)>,
+    /// Journal sub-records of the changes made, when the broker keeps a log.
+    pub journal: Option<Enc>,
+}
+
+impl Effects {
+    #[must_use]
+    pub fn journaled(on: bool) -> Self {
+        Self { journal: on.then(Enc::default), ..Self::default() }
+    }
 }
 
 #[derive(Default, Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,6 +141,7 @@ struct Attempt {
 }
 
 pub struct QueueState {
+    pub id: u64,
     pub config: QueueConfig,
     messages: BTreeMap<u64, Message>,
     ready: Groups,
@@ -151,9 +162,10 @@ const SEQUENCE_NUMBER_BASE: u128 = 10_000_000_000_000_000_000;
 
 impl QueueState {
     #[must_use]
-    pub fn new(config: QueueConfig, id_seed: u64) -> Self {
+    pub fn new(id: u64, config: QueueConfig, id_seed: u64) -> Self {
         let fifo = config.fifo;
         Self {
+            id,
             config,
             messages: BTreeMap::new(),
             ready: Groups::new(fifo),
@@ -195,8 +207,8 @@ impl QueueState {
             0
         };
         let message_id = self.ids.next_uuid();
-        if let Some(key) = dedup_key {
-            self.dedup.record(&key, Original { message_id, sequence_number }, now_ms);
+        if let Some(key) = &dedup_key {
+            self.dedup.record(key, Original { message_id, sequence_number }, now_ms);
         }
         let delay_s = e.delay_s.unwrap_or(self.config.delay_s);
         let state = if delay_s == 0 { State::Ready } else { State::Delayed(now_ms + u64::from(delay_s) * 1000) };
@@ -218,6 +230,9 @@ impl QueueState {
             dead_letter_source_arn: None,
             state,
         };
+        if let Some(j) = &mut fx.journal {
+            j.u8(journal::MESSAGE).message(self.id, seq, &message, dedup_key.as_deref());
+        }
         self.insert(seq, message, fx);
         Ok(Sent { message_id, sequence_number, duplicate: false, seq })
     }
@@ -352,6 +367,8 @@ impl QueueState {
         let messages = &mut self.messages;
         let inflight = &mut self.inflight;
         let dead = &mut fx.dead_lettered;
+        let log = &mut fx.journal;
+        let queue_id = self.id;
         self.ready.pick(max.min(inflight_room), |seq| {
             let Some(m) = messages.get_mut(&seq) else { return Pick::Skipped };
             if m.state != State::Ready {
@@ -360,7 +377,7 @@ impl QueueState {
             if let Some(r) = &redrive {
                 if m.receive_count >= r.max_receive_count {
                     let m = messages.remove(&seq).expect("just looked up");
-                    dead.push(m);
+                    dead.push((seq, m));
                     return Pick::Skipped;
                 }
             }
@@ -373,6 +390,10 @@ impl QueueState {
             let deadline = now_ms + visibility_ms;
             m.state = State::Inflight(deadline);
             inflight.insert((deadline, seq));
+            if let Some(j) = log {
+                j.u8(journal::RECEIVE).u64(queue_id).u64(seq).u32(m.lease_gen).u64(deadline);
+                j.u32(m.receive_count).u64(m.first_receive_ms).u64(m.lease_start_ms);
+            }
             out.push(Delivery { receipt: Receipt { queue_id: 0, seq, lease_gen: m.lease_gen }, message: m.clone() });
             Pick::Taken
         });
@@ -420,6 +441,9 @@ impl QueueState {
             return Err(HandleError::Expired);
         }
         self.remove(r.seq);
+        if let Some(j) = &mut fx.journal {
+            j.u8(journal::DELETE).u64(self.id).u64(r.seq);
+        }
         if was_inflight && self.config.fifo {
             self.wake(fx); // the group may have opened
         }
@@ -450,6 +474,10 @@ impl QueueState {
         } else if timeout_s == 0 {
             return Ok(()); // visible already
         }
+        if let Some(j) = &mut fx.journal {
+            let (kind, at) = if timeout_s == 0 { (0, 0) } else { (2, deadline) };
+            j.u8(journal::VISIBILITY).u64(self.id).u64(r.seq).u8(kind).u64(at);
+        }
         if timeout_s == 0 {
             m.state = State::Ready;
             self.ready.push_returned(m.group_id.as_ref(), r.seq);
@@ -464,7 +492,10 @@ impl QueueState {
         Ok(())
     }
 
-    pub fn purge(&mut self) -> usize {
+    pub fn purge(&mut self, fx: &mut Effects) -> usize {
+        if let Some(j) = &mut fx.journal {
+            j.u8(journal::PURGE).u64(self.id);
+        }
         let n = self.messages.len();
         self.messages.clear();
         self.ready.clear();
@@ -524,6 +555,22 @@ impl QueueState {
 
     pub fn dedup(&mut self) -> &mut DedupWindow {
         &mut self.dedup
+    }
+
+    /// Live dedup entries: (key, original, expiry ms).
+    pub fn dedup_entries(&self) -> impl Iterator<Item = (&str, Original, u64)> {
+        self.dedup.entries()
+    }
+
+    /// Counters a snapshot must keep even when no message carries them any more.
+    #[must_use]
+    pub fn sequence_state(&self) -> (u64, u128) {
+        (self.next_seq, self.next_sequence_number)
+    }
+
+    pub fn restore_sequence_state(&mut self, next_seq: u64, next_sequence_number: u128) {
+        self.next_seq = self.next_seq.max(next_seq);
+        self.next_sequence_number = self.next_sequence_number.max(next_sequence_number);
     }
 }
 

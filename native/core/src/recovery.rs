@@ -1,0 +1,157 @@
+//! Rebuilding the broker's state from a snapshot and the journal records after it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::dedup::Original;
+use crate::journal::{self, Dec, Malformed};
+use crate::limits::DEDUP_WINDOW_MS;
+use crate::message::{Message, State};
+use crate::queue::QueueConfig;
+
+pub struct QueueImage {
+    pub id: u64,
+    pub key: Arc<str>,
+    pub arn: Arc<str>,
+    pub config: QueueConfig,
+    pub attributes: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+    pub created_ms: u64,
+    pub modified_ms: u64,
+    pub messages: BTreeMap<u64, Message>,
+    pub next_seq: u64,
+    pub next_sequence_number: u128,
+    /// (key, original, expiry ms).
+    pub dedup: Vec<(String, Original, u64)>,
+}
+
+#[derive(Default)]
+pub struct Image {
+    pub receipt_key: Option<u64>,
+    pub next_queue_id: u64,
+    pub queues: HashMap<u64, QueueImage>,
+    pub records: u64,
+}
+
+impl Image {
+    /// Applies one log record (or the snapshot): a sequence of sub-records.
+    pub fn apply(&mut self, payload: &[u8]) -> Result<(), Malformed> {
+        self.records += 1;
+        let mut d = Dec::new(payload);
+        while !d.done() {
+            self.apply_one(&mut d)?;
+        }
+        Ok(())
+    }
+
+    fn apply_one(&mut self, d: &mut Dec) -> Result<(), Malformed> {
+        match d.u8()? {
+            journal::META => {
+                self.receipt_key = Some(d.u64()?);
+                self.next_queue_id = self.next_queue_id.max(d.u64()?);
+            }
+            journal::QUEUE_CREATE => {
+                let id = d.u64()?;
+                let q = QueueImage {
+                    id,
+                    key: d.str()?.into(),
+                    arn: d.str()?.into(),
+                    config: d.config()?,
+                    attributes: d.map()?,
+                    tags: d.map()?,
+                    created_ms: d.u64()?,
+                    modified_ms: d.u64()?,
+                    messages: BTreeMap::new(),
+                    next_seq: 1,
+                    next_sequence_number: 0,
+                    dedup: Vec::new(),
+                };
+                self.next_queue_id = self.next_queue_id.max(id + 1);
+                self.queues.insert(id, q);
+            }
+            journal::QUEUE_SET => {
+                let id = d.u64()?;
+                let (attributes, config, modified) = (d.map()?, d.config()?, d.u64()?);
+                if let Some(q) = self.queues.get_mut(&id) {
+                    q.attributes = attributes;
+                    q.config = config;
+                    q.modified_ms = modified;
+                }
+            }
+            journal::QUEUE_TAGS => {
+                let id = d.u64()?;
+                let tags = d.map()?;
+                if let Some(q) = self.queues.get_mut(&id) {
+                    q.tags = tags;
+                }
+            }
+            journal::QUEUE_DELETE => {
+                let id = d.u64()?;
+                self.queues.remove(&id);
+            }
+            journal::PURGE => {
+                let id = d.u64()?;
+                if let Some(q) = self.queues.get_mut(&id) {
+                    q.messages.clear();
+                }
+            }
+            journal::MESSAGE => {
+                let (qid, seq, m, dedup_key) = d.message()?;
+                if let Some(q) = self.queues.get_mut(&qid) {
+                    q.next_seq = q.next_seq.max(seq + 1);
+                    q.next_sequence_number = q.next_sequence_number.max(m.sequence_number);
+                    if let Some(k) = dedup_key {
+                        let o = Original { message_id: m.id, sequence_number: m.sequence_number };
+                        q.dedup.push((k, o, m.sent_ms + DEDUP_WINDOW_MS));
+                    }
+                    q.messages.insert(seq, m);
+                }
+            }
+            journal::RECEIVE => {
+                let (qid, seq, gen, deadline) = (d.u64()?, d.u64()?, d.u32()?, d.u64()?);
+                let (count, first, start) = (d.u32()?, d.u64()?, d.u64()?);
+                if let Some(m) = self.message(qid, seq) {
+                    m.lease_gen = gen;
+                    m.state = State::Inflight(deadline);
+                    m.receive_count = count;
+                    m.first_receive_ms = first;
+                    m.lease_start_ms = start;
+                }
+            }
+            journal::DELETE => {
+                let (qid, seq) = (d.u64()?, d.u64()?);
+                if let Some(q) = self.queues.get_mut(&qid) {
+                    q.messages.remove(&seq);
+                }
+            }
+            journal::VISIBILITY => {
+                let (qid, seq, kind, at) = (d.u64()?, d.u64()?, d.u8()?, d.u64()?);
+                if let Some(m) = self.message(qid, seq) {
+                    m.state = if kind == 0 { State::Ready } else { State::Inflight(at) };
+                }
+            }
+            journal::SEQUENCE => {
+                let (qid, next_seq, next_sn) = (d.u64()?, d.u64()?, d.u128()?);
+                if let Some(q) = self.queues.get_mut(&qid) {
+                    q.next_seq = q.next_seq.max(next_seq);
+                    q.next_sequence_number = q.next_sequence_number.max(next_sn);
+                }
+            }
+            journal::DEDUP => {
+                let qid = d.u64()?;
+                let key = d.str()?.to_owned();
+                let o = Original { message_id: d.md5()?, sequence_number: d.u128()? };
+                let expires = d.u64()?;
+                if let Some(q) = self.queues.get_mut(&qid) {
+                    q.dedup.push((key, o, expires));
+                }
+            }
+            _ => return Err(Malformed("unknown journal record tag")),
+        }
+        Ok(())
+    }
+
+    fn message(&mut self, qid: u64, seq: u64) -> Option<&mut Message> {
+        self.queues.get_mut(&qid)?.messages.get_mut(&seq)
+    }
+}
