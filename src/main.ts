@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { startServer, type Logger } from './server.js';
 
 const HELP = `Usage: sluice [options]
+       sluice check DATA_DIR   validate a data directory's log without starting
 
 A fast, durable, drop-in Amazon SQS-compatible message broker.
 
@@ -65,6 +66,21 @@ function logger(level: Config['logLevel']): Logger {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'check') {
+    const dir = process.argv[3];
+    if (!dir) {
+      process.stderr.write('usage: sluice check DATA_DIR\n');
+      process.exit(2);
+    }
+    const { checkDataDir } = await import('./native.js');
+    try {
+      process.stdout.write(`${JSON.stringify(checkDataDir(dir), null, 2)}\n`);
+    } catch (e) {
+      process.stderr.write(`sluice check: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    }
+    return;
+  }
   let config: Config;
   try {
     const args = parseArgs(process.argv.slice(2));
@@ -82,7 +98,19 @@ async function main(): Promise<void> {
   }
   const log = logger(config.logLevel);
   mkdirSync(config.dataDir, { recursive: true });
-  const server = await startServer(config, log);
+  let server;
+  try {
+    server = await startServer(config, log);
+  } catch (e) {
+    log.error(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
+  const stats = server.core.stats() as { recovery?: { records: number; messages: number; millis: number; truncatedTail: string | null } };
+  if (stats.recovery?.records) {
+    const r = stats.recovery;
+    log.info(`recovered ${r.messages} messages from ${r.records} log records in ${r.millis} ms`);
+    if (r.truncatedTail) log.warn(`truncated a torn record at the log's tail: ${r.truncatedTail}`);
+  }
   log.info(`Sluice listening on http://${config.host}:${server.port} (${server.transport}, data dir ${config.dataDir}, durability ${config.durability})`);
   let stopping = false;
   const stop = (signal: string) => {

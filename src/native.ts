@@ -20,6 +20,7 @@ interface BrokerHandle {
 }
 
 interface Binding {
+  checkDataDir(dataDir: string): string;
   BrokerHandle: new (dataDir: string, durability: string, onEvent: (event: [kind: number, value: number]) => void) => BrokerHandle;
 }
 
@@ -28,6 +29,11 @@ const root = here.endsWith(path.join('dist', 'src')) ? path.resolve(here, '../..
 const binding = createRequire(import.meta.url)(
   path.join(root, 'native/binding/sluice.linux-x64-gnu.node'),
 ) as Binding;
+
+/** Validates a data directory's log without opening it; throws naming file and offset. */
+export function checkDataDir(dataDir: string): Record<string, unknown> {
+  return JSON.parse(binding.checkDataDir(dataDir)) as Record<string, unknown>;
+}
 
 export const QUEUE_MISSING = 1;
 export const OVER_LIMIT = 2;

@@ -78,6 +78,10 @@ function handle(x: Exchange, core: Core, config: Config, longPoll: LongPoll, log
   if (req.method === 'GET' && (req.path === '/health' || req.path === '/ready')) {
     return reply(x, 200, { 'content-type': 'application/json' }, '{"status":"ok"}', requestId);
   }
+  if (config.testClock && req.method === 'POST' && req.path === '/_sluice/checkpoint') {
+    const bytes = core.checkpoint();
+    return reply(x, 200, { 'content-type': 'application/json' }, JSON.stringify({ bytes }), requestId);
+  }
   if (config.testClock && req.method === 'POST' && req.path === '/_sluice/clock') {
     core.advanceClock(Number(new URLSearchParams(req.query).get('advanceMs') ?? 0));
     return reply(x, 200, { 'content-type': 'application/json' }, '{}', requestId);

@@ -41,3 +41,9 @@ export declare class BrokerHandle {
   /** Releases this worker's slot; the broker lives while any handle does. */
   close(): void
 }
+
+/**
+ * Sync: `sluice check DATA_DIR` — validates the log without starting (read-only). Returns a
+ * JSON report, or throws with the file and offset of the first corruption.
+ */
+export declare function checkDataDir(dataDir: string): string

@@ -422,3 +422,21 @@ fn blobs(buf: &[u8]) -> Result<Vec<&str>> {
     }
     Ok(out)
 }
+
+/// Sync: `sluice check DATA_DIR` — validates the log without starting (read-only). Returns a
+/// JSON report, or throws with the file and offset of the first corruption.
+#[napi]
+pub fn check_data_dir(data_dir: String) -> Result<String> {
+    let r = sluice_wal::check(std::path::Path::new(&data_dir)).map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;
+    Ok(serde_json::json!({
+        "segments": r.segments,
+        "records": r.records,
+        "snapshotBoundary": r.snapshot_boundary,
+        "snapshotBytes": r.snapshot_bytes,
+        "nextLsn": r.next_lsn,
+        "diskBytes": r.disk_bytes,
+        "truncatedTail": r.truncated_tail.map(|(f, o)| format!("{}@{o}", f.display())),
+        "staleFiles": r.stale_files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+    })
+    .to_string())
+}
