@@ -70,7 +70,7 @@ export function parseAttributes(raw: unknown, param = 'MessageAttributes'): Pars
     if (v['StringListValues'] !== undefined || v['BinaryListValues'] !== undefined) {
       const lists = [v['StringListValues'], v['BinaryListValues']];
       if (lists.some((l) => Array.isArray(l) && l.length > 0)) {
-        throw new SqsError('InvalidParameterValueException', `Message (user) attribute '${name}' uses list values, which are not supported.`);
+        throw new SqsError('UnsupportedOperation', 'Message attribute list values in SendMessage operation are not supported.');
       }
     }
     const binary = type.startsWith('Binary');
@@ -82,13 +82,13 @@ export function parseAttributes(raw: unknown, param = 'MessageAttributes'): Pars
       const b = v['BinaryValue'];
       valueBytes = typeof b === 'string' ? Buffer.from(b, 'base64') : b instanceof Uint8Array ? Buffer.from(b) : Buffer.alloc(0);
       if (valueBytes.length === 0) {
-        throw new SqsError('InvalidParameterValueException', `Message (user) attribute '${name}' must contain a non-empty value of message attribute type '${type}'.`);
+        throw new SqsError('InvalidParameterValueException', `Message (user) attribute '${name}' must contain a non-empty value of type '${type}'.`);
       }
       entry.BinaryValue = valueBytes.toString('base64');
     } else {
       const s = v['StringValue'];
       if (typeof s !== 'string' || s.length === 0) {
-        throw new SqsError('InvalidParameterValueException', `Message (user) attribute '${name}' must contain a non-empty value of message attribute type '${type}'.`);
+        throw new SqsError('InvalidParameterValueException', `Message (user) attribute '${name}' must contain a non-empty value of type '${type}'.`);
       }
       if (type.startsWith('Number') && !isNumber(s)) {
         throw new SqsError('InvalidParameterValueException', `Can't cast the value of message (user) attribute '${name}' to a number.`);

@@ -16,6 +16,8 @@ interface BrokerHandle {
   advanceClock(ms: number): void;
   stats(): string;
   checkpoint(): number;
+  queueStats(): string;
+  peek(key: string, max: number): Buffer;
   close(): void;
 }
 
@@ -186,33 +188,13 @@ export class Core {
   }
 
   receive(key: string, max: number, visibilityS: number, attemptId: string | null, park: boolean): ReceiveResult {
-    const r = new Reader(this.handle.receive(key, max, visibilityS, attemptId, park));
-    const status = r.u8();
-    if (status !== 0) return { status: status as typeof QUEUE_MISSING };
-    const waitS = r.u32();
-    const queueId = r.f64();
-    const n = r.u32();
-    const messages: Delivered[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      messages[i] = {
-        receiptHandle: r.str(),
-        messageId: r.str(),
-        md5OfBody: r.str(),
-        md5OfMessageAttributes: r.str(),
-        body: r.str(),
-        attributesJson: r.str(),
-        sentMs: r.f64(),
-        firstReceiveMs: r.f64(),
-        receiveCount: r.u32(),
-        senderId: r.str(),
-        groupId: r.str(),
-        dedupId: r.str(),
-        sequenceNumber: r.str(),
-        traceHeader: r.str(),
-        deadLetterSourceArn: r.str(),
-      };
-    }
-    return { status: 0, waitS, queueId, messages };
+    return decodeReceive(this.handle.receive(key, max, visibilityS, attemptId, park));
+  }
+
+  /** Up to `max` messages in send order without leasing them (empty receipt handles); null: no queue. */
+  peek(key: string, max: number): Delivered[] | null {
+    const r = decodeReceive(this.handle.peek(key, max));
+    return r.status === 0 ? r.messages : null;
   }
 
   unpark(queueId: number): void {
@@ -247,6 +229,11 @@ export class Core {
     return this.handle.checkpoint();
   }
 
+  /** Every queue's gauges in one call: key, visible, in flight, delayed, oldest sent (ms, 0: none). */
+  queueStats(): [key: string, visible: number, inflight: number, delayed: number, oldestSentMs: number][] {
+    return JSON.parse(this.handle.queueStats()) as [string, number, number, number, number][];
+  }
+
   stats(): Record<string, unknown> {
     return JSON.parse(this.handle.stats()) as Record<string, unknown>;
   }
@@ -257,3 +244,33 @@ export class Core {
 }
 
 const ZERO_MD5 = Buffer.alloc(16);
+
+function decodeReceive(buf: Buffer): ReceiveResult {
+  const r = new Reader(buf);
+  const status = r.u8();
+  if (status !== 0) return { status: status as typeof QUEUE_MISSING };
+  const waitS = r.u32();
+  const queueId = r.f64();
+  const n = r.u32();
+  const messages: Delivered[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    messages[i] = {
+      receiptHandle: r.str(),
+      messageId: r.str(),
+      md5OfBody: r.str(),
+      md5OfMessageAttributes: r.str(),
+      body: r.str(),
+      attributesJson: r.str(),
+      sentMs: r.f64(),
+      firstReceiveMs: r.f64(),
+      receiveCount: r.u32(),
+      senderId: r.str(),
+      groupId: r.str(),
+      dedupId: r.str(),
+      sequenceNumber: r.str(),
+      traceHeader: r.str(),
+      deadLetterSourceArn: r.str(),
+    };
+  }
+  return { status: 0, waitS, queueId, messages };
+}

@@ -36,6 +36,11 @@ export declare class BrokerHandle {
   advanceClock(ms: number): void
   /** Sync: counters for metrics, as JSON. */
   stats(): string
+  /**
+   * Sync: every queue's gauges in one call (metrics scrape, `sluice queues`), as JSON:
+   * `[[key, visible, inflight, delayed, oldestSentMs], ...]`.
+   */
+  queueStats(): string
   /** Sync (test and admin hook): writes a snapshot now and drops the log it covers. */
   checkpoint(): number
   /** Releases this worker's slot; the broker lives while any handle does. */

@@ -1,12 +1,15 @@
 // Resolving the queue a request names, and the errors the core's answers map to.
 import { SqsError } from '../protocol/errors.js';
 import { parseQueueArn, parseQueueUrl, type QueueRef } from '../queue-url.js';
-import { reqString, type Input } from '../validate.js';
+import { optString, type Input } from '../validate.js';
 import type { Context } from './context.js';
 
 export function queueOf(ctx: Context, input: Input): QueueRef {
   void ctx;
-  return parseQueueUrl(reqString(input, 'QueueUrl'));
+  // A missing or empty QueueUrl is an unknown queue on AWS, not a missing parameter.
+  const url = optString(input, 'QueueUrl');
+  if (url === undefined || url === '') throw noSuchQueue();
+  return parseQueueUrl(url);
 }
 
 export function noSuchQueue(): SqsError {

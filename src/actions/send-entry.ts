@@ -14,6 +14,8 @@ export interface Prepared {
   md5OfBody: string;
   md5OfMessageAttributes: string | undefined;
   md5OfSystemAttributes: string | undefined;
+  /** FIFO: the entry named no MessageDeduplicationId (the content hash stands in for it). */
+  dedupFromContent: boolean;
 }
 
 export function prepareSend(e: Input, fifo: boolean): Prepared {
@@ -36,14 +38,14 @@ export function prepareSend(e: Input, fifo: boolean): Prepared {
       `One or more parameters are invalid. Reason: Message must be shorter than ${LIMITS.message_bytes_max} bytes.`,
     );
   }
-  const delay = optInt(e, 'DelaySeconds', 0, LIMITS.delay_s_max, `DelaySeconds must be >= 0 and <= ${LIMITS.delay_s_max}`);
+  const delay = optInt(e, 'DelaySeconds', 0, LIMITS.delay_s_max, `DelaySeconds must be >= 0 and <= ${LIMITS.delay_s_max}.`);
   const groupId = optString(e, 'MessageGroupId');
   let dedupId = optString(e, 'MessageDeduplicationId');
   if (groupId !== undefined) checkToken('MessageGroupId', groupId, LIMITS.message_group_id_len_max);
   if (dedupId !== undefined) checkToken('MessageDeduplicationId', dedupId, LIMITS.dedup_id_len_max);
   let fromContent = false;
   if (fifo) {
-    if (delay !== undefined) {
+    if (delay !== undefined && delay !== 0) {
       throw invalidValue('DelaySeconds', delay, 'The request include parameter that is not valid for this queue type');
     }
     if (groupId === undefined) throw missingParameter('MessageGroupId');
@@ -71,6 +73,7 @@ export function prepareSend(e: Input, fifo: boolean): Prepared {
     md5OfBody: bodyMd5.toString('hex'),
     md5OfMessageAttributes: attrs.md5?.toString('hex'),
     md5OfSystemAttributes: system.md5,
+    dedupFromContent: fromContent,
   };
 }
 

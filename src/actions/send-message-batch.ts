@@ -30,6 +30,17 @@ export const sendMessageBatch: Action = {
         prepared.push(null);
       }
     }
+    // FIFO entries without a deduplication id on a queue without content-based deduplication
+    // fail the whole request, as on AWS.
+    if (fifo && prepared.some((p) => p?.dedupFromContent)) {
+      const info = must(ctx.core.admin<{ attributes: Record<string, string> }>('info', { key: q.key }));
+      if (info.attributes['ContentBasedDeduplication'] !== 'true') {
+        throw new SqsError(
+          'InvalidParameterValueException',
+          'The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly',
+        );
+      }
+    }
     if (total > LIMITS.batch_payload_bytes_max) {
       throw new SqsError(
         'BatchRequestTooLong',

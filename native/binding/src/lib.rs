@@ -261,29 +261,7 @@ impl BrokerHandle {
                 w.u32(got.wait_s);
                 #[allow(clippy::cast_precision_loss)]
                 w.f64(got.queue_id as f64);
-                w.u32(u32::try_from(got.deliveries.len()).expect("at most 10"));
-                for d in &got.deliveries {
-                    let m = &d.message;
-                    w.blob(b.receipt_handle(d.receipt).as_bytes());
-                    w.blob(uuid(&m.id).as_bytes());
-                    w.blob(hex(&m.body_md5).as_bytes());
-                    w.blob(m.attributes_md5.map(|h| hex(&h)).unwrap_or_default().as_bytes());
-                    w.blob(m.payload.body());
-                    w.blob(m.payload.attributes());
-                    #[allow(clippy::cast_precision_loss)]
-                    {
-                        w.f64(m.sent_ms as f64);
-                        w.f64(m.first_receive_ms as f64);
-                    }
-                    w.u32(m.receive_count);
-                    w.blob(m.sender_id.as_bytes());
-                    w.opt_str(m.group_id.as_deref());
-                    w.opt_str(m.dedup_id.as_deref());
-                    let seqn = if m.sequence_number == 0 { String::new() } else { m.sequence_number.to_string() };
-                    w.blob(seqn.as_bytes());
-                    w.opt_str(m.trace_header.as_deref());
-                    w.opt_str(m.dead_letter_source_arn.as_deref());
-                }
+                write_deliveries(&mut w, b, &got.deliveries, true);
             }
         }
         Ok(w.buf.into())
@@ -378,6 +356,21 @@ impl BrokerHandle {
         .to_string())
     }
 
+    /// Sync: every queue's gauges in one call (metrics scrape, `sluice queues`), as JSON:
+    /// `[[key, visible, inflight, delayed, oldestSentMs], ...]`.
+    #[napi]
+    pub fn queue_stats(&self) -> Result<String> {
+        let s = self.shared()?;
+        let now = s.broker.now_ms();
+        let mut rows = Vec::new();
+        s.broker.for_each_queue(|q, inner| {
+            let mut fx = sluice_core::queue::Effects::default();
+            let c = inner.state.counts(now, &mut fx);
+            rows.push(serde_json::json!([&*q.key, c.visible, c.inflight, c.delayed, c.oldest_sent_ms.unwrap_or(0)]));
+        });
+        Ok(serde_json::Value::Array(rows).to_string())
+    }
+
     /// Sync (test and admin hook): writes a snapshot now and drops the log it covers.
     #[napi]
     pub fn checkpoint(&self) -> Result<f64> {
@@ -399,6 +392,36 @@ impl BrokerHandle {
             }
             s.broker.shutdown();
         }
+    }
+}
+
+fn write_deliveries(w: &mut Writer, b: &Broker, list: &[sluice_core::queue::Delivery], handles: bool) {
+    w.u32(u32::try_from(list.len()).expect("bounded by the request"));
+    for d in list {
+        let m = &d.message;
+        if handles {
+            w.blob(b.receipt_handle(d.receipt).as_bytes());
+        } else {
+            w.blob(&[]);
+        }
+        w.blob(uuid(&m.id).as_bytes());
+        w.blob(hex(&m.body_md5).as_bytes());
+        w.blob(m.attributes_md5.map(|h| hex(&h)).unwrap_or_default().as_bytes());
+        w.blob(m.payload.body());
+        w.blob(m.payload.attributes());
+        #[allow(clippy::cast_precision_loss)]
+        {
+            w.f64(m.sent_ms as f64);
+            w.f64(m.first_receive_ms as f64);
+        }
+        w.u32(m.receive_count);
+        w.blob(m.sender_id.as_bytes());
+        w.opt_str(m.group_id.as_deref());
+        w.opt_str(m.dedup_id.as_deref());
+        let seqn = if m.sequence_number == 0 { String::new() } else { m.sequence_number.to_string() };
+        w.blob(seqn.as_bytes());
+        w.opt_str(m.trace_header.as_deref());
+        w.opt_str(m.dead_letter_source_arn.as_deref());
     }
 }
 

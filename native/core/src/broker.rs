@@ -621,6 +621,25 @@ impl Broker {
         Ok(Received { deliveries, queue_id: q.id, wait_s })
     }
 
+    /// Up to `max` messages in send order, without leasing or counting a receive (developer
+    /// peek; LocalStack's `/_aws/sqs/messages`). Expired leases and delays are applied first.
+    pub fn peek(&self, key: &str, max: usize) -> Result<Vec<Delivery>, QueueError> {
+        let q = self.get(key)?;
+        let mut fx = Effects::default();
+        let out = {
+            let mut inner = q.inner.lock();
+            inner.state.tick(self.now_ms(), &mut fx);
+            inner
+                .state
+                .messages()
+                .take(max)
+                .map(|(&seq, m)| Delivery { receipt: Receipt { queue_id: q.id, seq, lease_gen: m.lease_gen }, message: m.clone() })
+                .collect()
+        };
+        self.after(&q, fx);
+        Ok(out)
+    }
+
     /// A parked receive gave up (its wait ended); stop waking its worker for this queue.
     pub fn unpark(&self, queue_id: u64, worker: u32) {
         if let Some(q) = self.by_id.read().get(&queue_id) {

@@ -121,17 +121,34 @@ fn main() {
     let quick = std::env::args().any(|a| a == "quick");
     let secs = if quick { 0.5 } else { 2.0 };
     let fsync = WalOptions::new(SyncMode::Fsync);
-    for (threads, window) in [(1, 1), (4, 1), (16, 1), (64, 1), (256, 1), (2, 256), (4, 1024)] {
+    for (threads, window) in [
+        (1, 1),
+        (4, 1),
+        (16, 1),
+        (64, 1),
+        (256, 1),
+        (2, 256),
+        (4, 1024),
+    ] {
         let label = format!("fsync  threads={threads:<3} window={window}");
         closed_loop(&label, &fsync, threads, window, secs);
     }
     for wait_us in [0, 50, 200] {
-        let opts = WalOptions { flush_wait_us_max: wait_us, ..fsync.clone() };
+        let opts = WalOptions {
+            flush_wait_us_max: wait_us,
+            ..fsync.clone()
+        };
         let label = format!("fsync  threads=16  window=1 wait_us={wait_us}");
         closed_loop(&label, &opts, 16, 1, secs);
     }
     let relaxed = WalOptions::new(SyncMode::Relaxed { interval_ms: 100 });
     closed_loop("relaxed threads=4 window=1024", &relaxed, 4, 1024, secs);
-    closed_loop("memory  threads=4 window=1024", &WalOptions::new(SyncMode::Memory), 4, 1024, secs);
+    closed_loop(
+        "memory  threads=4 window=1024",
+        &WalOptions::new(SyncMode::Memory),
+        4,
+        1024,
+        secs,
+    );
     recovery(if quick { 100_000 } else { 1_000_000 });
 }

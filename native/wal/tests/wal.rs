@@ -387,15 +387,24 @@ fn second_opener_is_locked_out() {
 fn memory_mode_keeps_no_files() {
     let dir = TempDir::new("memory");
     let path = dir.path().join("never-created");
-    let (wal, rec) = Wal::open(&path, WalOptions::new(SyncMode::Memory)).unwrap();
+    // A tiny pending limit proves Memory mode buffers nothing.
+    let opts = WalOptions {
+        pending_bytes_max: 16,
+        ..WalOptions::new(SyncMode::Memory)
+    };
+    let (wal, rec) = Wal::open(&path, opts).unwrap();
     assert_eq!(rec.next_lsn, 1);
     assert_eq!(wal.append(b"a").unwrap(), 1);
     assert_eq!(wal.append_batch(&[b"b", b"c"]).unwrap(), 3);
     assert_eq!(wal.durable_lsn(), 3);
     wal.wait_durable(3).unwrap();
+    for i in 0..1000 {
+        assert_eq!(wal.append(&payload(i)).unwrap(), 4 + i);
+    }
+    assert_eq!(wal.durable_lsn(), 1003);
     let token = wal.begin_checkpoint().unwrap();
     wal.finish_checkpoint(token, b"snap").unwrap();
-    assert_eq!(wal.stats().appends, 3);
+    assert_eq!(wal.stats().appends, 1003);
     wal.close().unwrap();
     assert!(!path.exists());
 }
