@@ -1,5 +1,5 @@
 // Typed configuration with explicit defaults. Flags override environment variables, which
-// override the defaults.
+// override the config file (src/config-file.ts), which overrides the defaults.
 
 export type Durability = 'fsync' | 'relaxed' | 'memory';
 
@@ -17,6 +17,33 @@ export interface Config {
   testClock: boolean;
   /** 'uws' where its binary loads, 'node' to force node:http. */
   transport: 'auto' | 'uws' | 'node';
+  /** HTTP worker threads sharing the core; 0 = one per CPU core. One when the port is 0. */
+  workers: number;
+  /** The JSON config file read at start ('' for none); --config or SLUICE_CONFIG. */
+  configFile: string;
+  /** More ports to serve the same API on (e.g. 4566 for LocalStack set-ups). */
+  extraPorts: number[];
+  /** Serve GET /metrics (Prometheus text). */
+  metrics: boolean;
+  /** A separate port for /metrics as well as the main one; null: the main port only. */
+  metricsPort: number | null;
+  /** Queues beyond this many get no series of their own: they are summed under queue="_other". */
+  metricsQueueSeriesMax: number;
+  /** 'auto': pretty on a terminal, JSON lines otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
+  /** One log line per request (off by default: it costs at high rates). */
+  logRequests: boolean;
+  /** Queues to create at start (config file only); see src/provision.ts. */
+  queues: QueueSpec[];
+}
+
+/** A queue the config file asks for; created at start in dead-letter dependency order. */
+export interface QueueSpec {
+  name: string;
+  attributes: Record<string, string>;
+  tags: Record<string, string>;
+  /** A dead-letter queue (by name, same account) and maxReceiveCount: sets RedrivePolicy. */
+  deadLetterQueue?: { name: string; maxReceiveCount: number };
 }
 
 export const DEFAULTS: Config = {
@@ -30,6 +57,15 @@ export const DEFAULTS: Config = {
   durability: 'fsync',
   testClock: false,
   transport: 'auto',
+  workers: 0,
+  configFile: '',
+  extraPorts: [],
+  metrics: true,
+  metricsPort: null,
+  metricsQueueSeriesMax: 1000,
+  logFormat: 'auto',
+  logRequests: false,
+  queues: [],
 };
 
 const ENV: Record<string, keyof Config> = {
@@ -42,16 +78,54 @@ const ENV: Record<string, keyof Config> = {
   SLUICE_LOG_LEVEL: 'logLevel',
   SLUICE_DURABILITY: 'durability',
   SLUICE_TRANSPORT: 'transport',
+  SLUICE_WORKERS: 'workers',
+  SLUICE_CONFIG: 'configFile',
+  SLUICE_EXTRA_PORTS: 'extraPorts',
+  SLUICE_METRICS: 'metrics',
+  SLUICE_METRICS_PORT: 'metricsPort',
+  SLUICE_METRICS_QUEUE_SERIES_MAX: 'metricsQueueSeriesMax',
+  SLUICE_LOG_FORMAT: 'logFormat',
+  SLUICE_LOG_REQUESTS: 'logRequests',
 };
 
 export class ConfigError extends Error {}
 
-function coerce(key: keyof Config, raw: string): Config[keyof Config] {
-  const fail = (why: string) => new ConfigError(`config ${key}: ${why} (got ${JSON.stringify(raw)})`);
+/** `label` names the setting in errors: the flag, variable or file key it came from. */
+export function coerce(key: keyof Config, raw: string, label: string = key): Config[keyof Config] {
+  const fail = (why: string) => new ConfigError(`config ${label}: ${why} (got ${JSON.stringify(raw)})`);
+  const port = (s: string) => {
+    const n = s.trim() === '' ? NaN : Number(s);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw fail('must be a port number 0-65535');
+    return n;
+  };
   switch (key) {
+    case 'extraPorts':
+      return raw.trim() === '' ? [] : raw.split(',').map(port);
+    case 'metricsPort':
+      return raw === '' || raw === 'main' ? null : port(raw);
+    case 'metricsQueueSeriesMax': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isInteger(n) || n < 0) throw fail('must be a whole number >= 0');
+      return n;
+    }
+    case 'metrics':
+    case 'logRequests':
+      if (['true', '1', 'on', 'yes'].includes(raw)) return true;
+      if (['false', '0', 'off', 'no'].includes(raw)) return false;
+      throw fail('must be true or false');
+    case 'logFormat':
+      if (!['auto', 'json', 'pretty'].includes(raw)) throw fail('must be auto|json|pretty');
+      return raw;
+    case 'queues':
+      throw fail('can only be set in the config file');
     case 'port': {
       const n = Number(raw);
       if (!Number.isInteger(n) || n < 0 || n > 65535) throw fail('must be a port number 0-65535');
+      return n;
+    }
+    case 'workers': {
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 0 || n > 64) throw fail('must be 0 (one per core) to 64');
       return n;
     }
     case 'accountId':
@@ -74,14 +148,19 @@ function coerce(key: keyof Config, raw: string): Config[keyof Config] {
   }
 }
 
-export function loadConfig(overrides: Partial<Record<keyof Config, string>>, env = process.env): Config {
-  const c: Config = { ...DEFAULTS };
-  const set = (k: keyof Config, v: string) => {
-    (c as unknown as Record<string, unknown>)[k] = coerce(k, v);
+/** `file`: values src/config-file.ts read and checked (they override only the defaults). */
+export function loadConfig(
+  overrides: Partial<Record<keyof Config, string>>,
+  env = process.env,
+  file: Partial<Config> = {},
+): Config {
+  const c: Config = { ...DEFAULTS, ...file };
+  const set = (k: keyof Config, v: string, label?: string) => {
+    (c as unknown as Record<string, unknown>)[k] = coerce(k, v, label);
   };
   for (const [name, key] of Object.entries(ENV)) {
     const v = env[name];
-    if (v !== undefined) set(key, v);
+    if (v !== undefined) set(key, v, name);
   }
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) set(k as keyof Config, v);
   return c;

@@ -1,7 +1,10 @@
 // Entry point: flags and environment → config → core → server; signals and shutdown.
 import { mkdirSync } from 'node:fs';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { availableParallelism } from 'node:os';
 import { startServer, type Logger } from './server.js';
+import { startPool } from './threads.js';
+import { loadUws } from './transport/uws.js';
 
 const HELP = `Usage: sluice [options]
        sluice check DATA_DIR   validate a data directory's log without starting
@@ -19,6 +22,7 @@ Options (each also read from the environment variable in brackets):
   --log-level LEVEL    debug | info | warn | error     [SLUICE_LOG_LEVEL]   default info
   --durability MODE    fsync | relaxed | memory        [SLUICE_DURABILITY]  default fsync
   --transport T        auto | uws | node               [SLUICE_TRANSPORT]   default auto
+  --workers N          HTTP worker threads, 0 = one per core [SLUICE_WORKERS] default 0
   --test-clock         enable POST /_sluice/clock?advanceMs=N (tests only)
   -h, --help           show this help
 `;
@@ -33,6 +37,7 @@ const FLAGS: Record<string, keyof Config> = {
   '--log-level': 'logLevel',
   '--durability': 'durability',
   '--transport': 'transport',
+  '--workers': 'workers',
 };
 
 export function parseArgs(argv: string[]): Partial<Record<keyof Config, string>> | 'help' {
@@ -63,6 +68,27 @@ function logger(level: Config['logLevel']): Logger {
     warn: (m) => rank <= 2 && line('warn', m),
     error: (m) => line('error', m),
   };
+}
+
+interface Served {
+  port: number;
+  transport: string;
+  workers: number;
+  recovery?: { records: number; messages: number; millis: number; truncatedTail: string | null };
+  close(): Promise<void>;
+}
+
+/** One server on this thread, or a pool of worker threads on one port (uWS, fixed port). */
+async function serve(config: Config, log: Logger): Promise<Served> {
+  const want = config.workers > 0 ? config.workers : availableParallelism();
+  const workers = config.port === 0 || config.transport === 'node' ? 1 : want;
+  if (workers > 1 && loadUws() instanceof Error === false) {
+    const pool = await startPool(config, workers, log);
+    return { ...pool, workers, close: () => pool.close() };
+  }
+  const server = await startServer(config, log);
+  const recovery = server.core.stats()['recovery'] as Served['recovery'];
+  return { port: server.port, transport: server.transport, workers: 1, recovery, close: () => server.close() };
 }
 
 async function main(): Promise<void> {
@@ -98,20 +124,22 @@ async function main(): Promise<void> {
   }
   const log = logger(config.logLevel);
   mkdirSync(config.dataDir, { recursive: true });
-  let server;
+  let server: Served;
   try {
-    server = await startServer(config, log);
+    server = await serve(config, log);
   } catch (e) {
     log.error(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);
   }
-  const stats = server.core.stats() as { recovery?: { records: number; messages: number; millis: number; truncatedTail: string | null } };
-  if (stats.recovery?.records) {
-    const r = stats.recovery;
+  if (server.recovery?.records) {
+    const r = server.recovery;
     log.info(`recovered ${r.messages} messages from ${r.records} log records in ${r.millis} ms`);
     if (r.truncatedTail) log.warn(`truncated a torn record at the log's tail: ${r.truncatedTail}`);
   }
-  log.info(`Sluice listening on http://${config.host}:${server.port} (${server.transport}, data dir ${config.dataDir}, durability ${config.durability})`);
+  log.info(
+    `Sluice listening on http://${config.host}:${server.port} (${server.transport}, ${server.workers} worker thread(s), ` +
+      `data dir ${config.dataDir}, durability ${config.durability})`,
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(1);

@@ -1,5 +1,6 @@
 // Runs Sluice as a child process (the compiled dist/), so tests can kill -9 it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
@@ -14,8 +15,20 @@ export interface Child {
   stop(): Promise<number | null>;
 }
 
-export async function spawnSluice(dataDir: string, extra: string[] = []): Promise<Child> {
-  const proc = spawn(process.execPath, [MAIN, '--port', '0', '--data-dir', dataDir, ...extra], {
+/** A port free right now (for a multi-worker server, which needs a fixed port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function spawnSluice(dataDir: string, extra: string[] = [], fixedPort = 0): Promise<Child> {
+  const proc = spawn(process.execPath, [MAIN, "--port", String(fixedPort), '--data-dir', dataDir, ...extra], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const port = await new Promise<number>((resolve, reject) => {
