@@ -2,21 +2,37 @@
 import { randomUUID } from 'node:crypto';
 import { ACTIONS } from './actions/index.js';
 import type { Context } from './actions/context.js';
+import { authRequest } from './auth/index.js';
 import type { Config } from './config.js';
 import { LIMITS } from './generated/limits.js';
+import type { RequestLog } from './log.js';
 import { LongPoll } from './long-poll.js';
+import { CONTENT_TYPE as METRICS_CONTENT_TYPE, ServerMetrics, coreMetricsText, metricsCollector } from './metrics.js';
 import { Core } from './native.js';
+import { PEEK_PATH, handlePeek } from './peek.js';
+import { provisionQueues } from './provision.js';
 import { SqsError, queryError, type WireError } from './protocol/errors.js';
 import { decodeJson, encodeJson, encodeJsonError, jsonAction } from './protocol/json.js';
 import { decodeQuery, encodeQuery } from './protocol/query.js';
 import { serveNode } from './transport/node-http.js';
-import type { Exchange, HttpResponse, Listening } from './transport/types.js';
+import type { Exchange, Handler, HttpResponse, Listening } from './transport/types.js';
 import { loadUws, serveUws } from './transport/uws.js';
 
 export interface Server {
   port: number;
+  /** Ports of config.extraPorts, as bound (0 in the config: an ephemeral port). */
+  extraPorts: number[];
+  /** The separate metrics port, when config.metricsPort is set. */
+  metricsPort: number | null;
   transport: 'uws' | 'node';
   core: Core;
+  /** This server's (thread's) registry; coreMetricsText(core) holds the core's gauges. */
+  metrics: ServerMetrics;
+  /**
+   * Graceful: /ready turns 503 and new API requests get ServiceUnavailable, parked receives
+   * are answered empty, answers waiting for the log are sent (at most shutdownMs), then the
+   * listeners and the core (which flushes and fsyncs the log) close.
+   */
   close(): Promise<void>;
 }
 
@@ -26,35 +42,133 @@ export interface Logger {
   error(msg: string): void;
 }
 
+/** A Logger that can also write request lines (log.ts's Log); used when config.logRequests. */
+export type RequestLogger = Logger & { request?(r: RequestLog): void };
+
+/** Bound on how long close() waits for pending answers before closing connections. */
+export const SHUTDOWN_MS = 10_000;
+
+interface State {
+  core: Core;
+  config: Config;
+  longPoll: LongPoll;
+  log: RequestLogger;
+  metrics: ServerMetrics | null;
+  stopping: boolean;
+  /** API requests taken and not yet answered. */
+  pending: number;
+  onIdle: (() => void) | null;
+}
+
 export async function startServer(config: Config, log: Logger): Promise<Server> {
   let longPoll!: LongPoll;
   const core = new Core(config.dataDir, config.durability, (queueId) => longPoll.wake(queueId));
   longPoll = new LongPoll((queueId) => core.unpark(queueId));
-  const handler = (x: Exchange) => handle(x, core, config, longPoll, log);
+  try {
+    const made = await provisionQueues(core, config, longPoll);
+    if (made.created.length) log.info(`created queues from the config: ${made.created.join(', ')}`);
+  } catch (e) {
+    core.close();
+    throw e;
+  }
+  const metrics = new ServerMetrics(config.metricsQueueSeriesMax, () => longPoll.parked);
+  const state: State = { core, config, longPoll, log, metrics: config.metrics ? metrics : null, stopping: false, pending: 0, onIdle: null };
+  const metricsText = () => metricsCollector()?.() ?? metrics.text().then((t) => t + coreMetricsText(core, config.metricsQueueSeriesMax));
+  const handler: Handler = (x) => handle(x, state, metricsText);
   const opts = { host: config.host, port: config.port, bodyBytesMax: LIMITS.request_body_bytes_max };
-  let listening: Listening;
   let transport: Server['transport'] = 'node';
   const uws = config.transport === 'node' ? null : loadUws();
+  let serve: (port: number, h: Handler) => Promise<Listening>;
   if (uws && !(uws instanceof Error)) {
-    listening = await serveUws(uws, opts, handler);
+    serve = (port, h) => serveUws(uws, { ...opts, port }, h);
     transport = 'uws';
   } else {
     if (config.transport === 'uws') throw uws ?? new Error('uWebSockets.js not available');
     if (uws instanceof Error) {
       log.warn(`uWebSockets.js does not load here (${uws.message.split('\n')[0]}); serving with node:http instead, which is slower.`);
     }
-    listening = await serveNode(opts, handler);
+    serve = (port, h) => serveNode({ ...opts, port }, h);
   }
+  const listeners: Listening[] = [];
+  let listening: Listening;
+  let extra: Listening[];
+  let metricsListener: Listening | null = null;
+  try {
+    listening = await serve(config.port, handler);
+    listeners.push(listening);
+    extra = [];
+    for (const p of config.extraPorts) {
+      const l = await serve(p, handler);
+      listeners.push(l);
+      extra.push(l);
+    }
+    if (config.metrics && config.metricsPort !== null) {
+      metricsListener = await serve(config.metricsPort, (x) => handleMetricsPort(x, state, metricsText));
+      listeners.push(metricsListener);
+    }
+  } catch (e) {
+    await Promise.all(listeners.map((l) => l.close()));
+    core.close();
+    throw e;
+  }
+  let closing: Promise<void> | null = null;
   return {
     port: listening.port,
+    extraPorts: extra.map((l) => l.port),
+    metricsPort: metricsListener?.port ?? null,
     transport,
     core,
-    async close() {
-      longPoll.drain();
-      await listening.close();
-      core.close();
+    metrics,
+    close() {
+      closing ??= (async () => {
+        state.stopping = true;
+        longPoll.drain();
+        if (state.pending > 0) {
+          await new Promise<void>((resolve) => {
+            state.onIdle = resolve;
+            setTimeout(resolve, SHUTDOWN_MS).unref();
+          });
+        }
+        await Promise.all(listeners.map((l) => l.close()));
+        core.close();
+      })();
+      return closing;
     },
   };
+}
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+/** /health, /ready and /metrics; null when the request is not one of them. */
+function opsRoute(x: Exchange, s: State, metricsText: () => Promise<string>, requestId: string): boolean {
+  const { req } = x;
+  if (req.method !== 'GET') return false;
+  switch (req.path) {
+    case '/health':
+      reply(x, 200, JSON_TYPE, '{"status":"ok"}', requestId);
+      return true;
+    case '/ready':
+      if (s.stopping) reply(x, 503, JSON_TYPE, '{"status":"stopping"}', requestId);
+      else reply(x, 200, JSON_TYPE, '{"status":"ready"}', requestId);
+      return true;
+    case '/metrics':
+      if (!s.config.metrics) return false;
+      metricsText().then(
+        (text) => reply(x, 200, { 'content-type': METRICS_CONTENT_TYPE }, text, requestId),
+        (e) => {
+          s.log.error(`metrics failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+          reply(x, 500, { 'content-type': 'text/plain' }, 'metrics failed', requestId);
+        },
+      );
+      return true;
+    default:
+      return false;
+  }
+}
+
+function handleMetricsPort(x: Exchange, s: State, metricsText: () => Promise<string>): void {
+  const requestId = randomUUID();
+  if (!opsRoute(x, s, metricsText, requestId)) reply(x, 404, { 'content-type': 'text/plain' }, 'not found', requestId);
 }
 
 function reply(x: Exchange, status: number, headers: Record<string, string>, body: string, requestId: string): void {
@@ -62,21 +176,14 @@ function reply(x: Exchange, status: number, headers: Record<string, string>, bod
   x.respond(r);
 }
 
-function handle(x: Exchange, core: Core, config: Config, longPoll: LongPoll, log: Logger): void {
+function handle(x: Exchange, s: State, metricsText: () => Promise<string>): void {
   const requestId = randomUUID();
   const { req } = x;
-  const target = req.headers['x-amz-target'];
-  const json = target !== undefined;
-  const fail = (e: unknown, action?: string) => {
-    if (!(e instanceof SqsError)) {
-      log.error(`${action ?? 'request'} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      e = new SqsError('InternalFailure');
-    }
-    const w: WireError = json ? encodeJsonError(e as SqsError) : queryError(e as SqsError, requestId);
-    reply(x, w.status, w.headers, w.body, requestId);
-  };
-  if (req.method === 'GET' && (req.path === '/health' || req.path === '/ready')) {
-    return reply(x, 200, { 'content-type': 'application/json' }, '{"status":"ok"}', requestId);
+  const { core, config, longPoll, log } = s;
+  if (opsRoute(x, s, metricsText, requestId)) return;
+  if (req.path.startsWith(PEEK_PATH)) {
+    const r = handlePeek(req, core, config.region, requestId);
+    return reply(x, r.status, r.headers, r.body as string, requestId);
   }
   if (config.testClock && req.method === 'POST' && req.path === '/_sluice/checkpoint') {
     const bytes = core.checkpoint();
@@ -86,8 +193,48 @@ function handle(x: Exchange, core: Core, config: Config, longPoll: LongPoll, log
     core.advanceClock(Number(new URLSearchParams(req.query).get('advanceMs') ?? 0));
     return reply(x, 200, { 'content-type': 'application/json' }, '{}', requestId);
   }
-  let action: string;
-  let input: Record<string, unknown>;
+  const started = performance.now();
+  const target = req.headers['x-amz-target'];
+  const json = target !== undefined;
+  let action = '_unknown';
+  let input: Record<string, unknown> = {};
+  // Every API request is counted once, answered or abandoned (metrics, request log, shutdown).
+  let settled = false;
+  s.pending++;
+  const settle = (status: number, outcome: string) => {
+    if (settled) return;
+    settled = true;
+    s.pending--;
+    const label = ACTIONS.has(action) ? action : '_unknown';
+    const seconds = (performance.now() - started) / 1000;
+    s.metrics?.request(label, json ? 'json' : 'query', outcome, seconds);
+    if (config.logRequests && log.request) {
+      const url = input['QueueUrl'];
+      log.request({
+        requestId,
+        action: label,
+        protocol: json ? 'json' : 'query',
+        queue: typeof url === 'string' ? url.slice(url.replace(/\/+$/, '').lastIndexOf('/') + 1).replace(/\/$/, '') : undefined,
+        status,
+        error: outcome === 'ok' ? undefined : outcome,
+        latencyMs: seconds * 1000,
+      });
+    }
+    if (s.pending === 0 && s.onIdle) s.onIdle();
+  };
+  const fail = (e: unknown, act?: string) => {
+    if (!(e instanceof SqsError)) {
+      log.error(`${act ?? 'request'} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      e = new SqsError('InternalFailure');
+    }
+    const w: WireError = json ? encodeJsonError(e as SqsError) : queryError(e as SqsError, requestId);
+    reply(x, w.status, w.headers, w.body, requestId);
+    settle(w.status, (e as SqsError).code);
+  };
+  if (s.stopping) return fail(new SqsError('ServiceUnavailable', 'The server is shutting down; try another or try again.'));
+  if (req.tooLarge) {
+    return fail(new SqsError('RequestEntityTooLarge', `The request body is larger than ${LIMITS.request_body_bytes_max} bytes.`));
+  }
   try {
     if (json) {
       if (req.method !== 'POST') throw new SqsError('UnknownOperationException', 'The JSON protocol needs POST.');
@@ -120,13 +267,28 @@ function handle(x: Exchange, core: Core, config: Config, longPoll: LongPoll, log
     requestId,
     aborted: false,
   };
+  // ── Auth (issue 6, src/auth/): the caller's account and SenderId; with auth 'sigv4' also the
+  // signature and IAM policies. Skipped outright when auth is off and no users are configured.
+  if (config.auth === 'sigv4' || config.users.length > 0) {
+    try {
+      const principal = authRequest(req, config, core, action, input);
+      ctx.account = principal.account;
+      ctx.senderId = principal.userId;
+    } catch (e) {
+      return fail(e, action);
+    }
+  }
+  // ── end auth
   x.onAbort(() => {
     ctx.aborted = true;
     ctx.onAbort?.();
+    settle(499, 'aborted');
   });
   const ok = (out: object) => {
     if (json) reply(x, 200, { 'content-type': 'application/x-amz-json-1.0' }, encodeJson(out), requestId);
     else reply(x, 200, { 'content-type': 'text/xml' }, encodeQuery(action, out, requestId), requestId);
+    s.metrics?.result(action, input, out);
+    settle(200, 'ok');
   };
   try {
     const out = a.handle(ctx, input);

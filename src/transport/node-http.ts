@@ -19,38 +19,42 @@ export function serveNode(opts: TransportOptions, handler: Handler): Promise<Lis
         aborted?.();
       }
     });
-    const tooLarge = () => {
-      done = true;
-      res.writeHead(413, { connection: 'close' }).end('Request body too large');
-      req.destroy();
-    };
-    if (Number(headers['content-length'] ?? 0) > opts.bodyBytesMax) return tooLarge();
-    req.on('data', (c: Buffer) => {
-      if (done) return;
-      size += c.length;
-      if (size > opts.bodyBytesMax) return tooLarge();
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (done) return;
+    const dispatch = (body: Buffer, tooLarge: boolean) =>
       handler({
         req: {
           method: req.method ?? 'GET',
           path: q < 0 ? url : url.slice(0, q),
           query: q < 0 ? '' : url.slice(q + 1),
           headers,
-          body: Buffer.concat(chunks),
+          body,
           remoteAddress: req.socket.remoteAddress ?? '',
+          tooLarge,
         },
         respond(r) {
           if (done) return;
           done = true;
-          res.writeHead(r.status, r.headers).end(r.body);
+          if (tooLarge) {
+            res.writeHead(r.status, { ...r.headers, connection: 'close' }).end(r.body);
+            req.destroy();
+          } else {
+            res.writeHead(r.status, r.headers).end(r.body);
+          }
         },
         onAbort(fn) {
           aborted = fn;
         },
       });
+    // Too large: answer now (AWS-shaped, from the handler) and close rather than read it all.
+    if (Number(headers['content-length'] ?? 0) > opts.bodyBytesMax) return dispatch(Buffer.alloc(0), true);
+    req.on('data', (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > opts.bodyBytesMax) return dispatch(Buffer.alloc(0), true);
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (done) return;
+      dispatch(Buffer.concat(chunks), false);
     });
   });
   server.keepAliveTimeout = 65_000;

@@ -11,6 +11,8 @@ export interface HttpRequest {
   headers: Record<string, string>;
   body: Buffer;
   remoteAddress: string;
+  /** The body passed the size cap and was not read; the answer closes the connection. */
+  tooLarge?: boolean;
 }
 
 export interface HttpResponse {

@@ -1,6 +1,8 @@
 // uWebSockets.js transport.
 import { createRequire } from 'node:module';
-import { STATUS_TEXT, type Handler, type Listening, type TransportOptions } from './types.js';
+import { STATUS_TEXT, type Handler, type HttpResponse, type Listening, type TransportOptions } from './types.js';
+
+const EMPTY = Buffer.alloc(0);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Uws = any;
@@ -33,41 +35,34 @@ export function serveUws(uws: Uws, opts: TransportOptions, handler: Handler): Pr
     });
     const chunks: Buffer[] = [];
     let size = 0;
-    const declared = Number(headers['content-length'] ?? 0);
-    if (declared > opts.bodyBytesMax) {
+    const respond = (r: HttpResponse, close = false) => {
+      if (done) return;
       done = true;
       res.cork(() => {
-        res.writeStatus(STATUS_TEXT[413]).writeHeader('connection', 'close').end('Request body too large', true);
+        res.writeStatus(STATUS_TEXT[r.status] ?? `${r.status} Status`);
+        for (const [k, v] of Object.entries(r.headers)) res.writeHeader(k, v);
+        if (close) res.writeHeader('connection', 'close');
+        res.end(r.body, close);
       });
-      return;
-    }
-    res.onData((ab: ArrayBuffer, last: boolean) => {
-      if (done) return;
-      size += ab.byteLength;
-      if (size > opts.bodyBytesMax) {
-        done = true;
-        res.cork(() => res.writeStatus(STATUS_TEXT[413]).writeHeader('connection', 'close').end('Request body too large', true));
-        return;
-      }
-      // uWS reuses the ArrayBuffer after this callback: copy.
-      if (ab.byteLength) chunks.push(Buffer.from(Buffer.from(ab)));
-      if (!last) return;
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    };
+    const dispatch = (body: Buffer, tooLarge: boolean) =>
       handler({
-        req: { method, path, query, headers, body, remoteAddress },
-        respond(r) {
-          if (done) return;
-          done = true;
-          res.cork(() => {
-            res.writeStatus(STATUS_TEXT[r.status] ?? `${r.status} Status`);
-            for (const [k, v] of Object.entries(r.headers)) res.writeHeader(k, v);
-            res.end(r.body);
-          });
-        },
+        req: { method, path, query, headers, body, remoteAddress, tooLarge },
+        respond: (r) => respond(r, tooLarge),
         onAbort(fn) {
           aborted = fn;
         },
       });
+    // Too large: answer now (AWS-shaped, from the handler) and close rather than read it all.
+    if (Number(headers['content-length'] ?? 0) > opts.bodyBytesMax) return dispatch(EMPTY, true);
+    res.onData((ab: ArrayBuffer, last: boolean) => {
+      if (done) return;
+      size += ab.byteLength;
+      if (size > opts.bodyBytesMax) return dispatch(EMPTY, true);
+      // uWS reuses the ArrayBuffer after this callback: copy.
+      if (ab.byteLength) chunks.push(Buffer.from(Buffer.from(ab)));
+      if (!last) return;
+      dispatch(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), false);
     });
   });
   return new Promise((resolve, reject) => {
