@@ -64,7 +64,8 @@ export function prepareSend(e: Input, fifo: boolean): Prepared {
       size,
       bodyMd5,
       attributesMd5: attrs.md5,
-      delayS: delay ?? -1,
+      // FIFO queues have only the queue's delay (an explicit 0 is accepted and means nothing).
+      delayS: fifo ? -1 : (delay ?? -1),
       groupId: groupId ?? '',
       dedupId: dedupId ?? '',
       dedupFromContent: fromContent,
