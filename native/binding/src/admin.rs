@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sluice_core::broker::{self, Broker, CreateError, CreateQueue, PurgeError, QueueError};
+use sluice_core::broker::{self, Broker, CreateError, CreateQueue, MoveError, PurgeError, QueueError};
 use sluice_core::queue::{QueueConfig, Redrive};
 
 #[derive(Deserialize)]
@@ -67,6 +67,7 @@ struct Request {
     tags: BTreeMap<String, String>,
     #[serde(default)]
     remove: Vec<String>,
+    max: Option<usize>,
 }
 
 fn err(code: &str) -> Value {
@@ -130,6 +131,15 @@ pub fn run(b: &Arc<Broker>, op: &str, request: &str) -> Result<String, String> {
         "tag" => b.set_tags(&r.key, r.tags, &r.remove).map_or_else(missing, done),
         "deadLetterSources" => json!({ "keys": b.dead_letter_sources(&r.key) }),
         "key" => json!({ "key": broker::key(&r.account, &r.name) }),
+        "move" => {
+            let dest = (!r.name.is_empty()).then_some(r.name.as_str());
+            match b.move_messages(&r.key, dest, r.max.unwrap_or(10)) {
+                Ok((moved, lsn)) => json!({ "moved": moved, "lsn": lsn }),
+                Err(MoveError::SourceMissing) => err("QueueDoesNotExist"),
+                Err(MoveError::DestinationMissing) => err("DestinationDoesNotExist"),
+                Err(MoveError::Storage) => err("Storage"),
+            }
+        }
         _ => return Err(format!("unknown admin op {op}")),
     };
     Ok(out.to_string())

@@ -640,6 +640,61 @@ impl Broker {
         Ok(out)
     }
 
+    /// Moves up to `max` visible messages from `source_key` to `destination_key`, or, when
+    /// that is `None`, each back to the queue its DeadLetterQueueSourceArn names (a message move
+    /// task). Messages keep id, body, attributes and SentTimestamp; their receive count starts
+    /// again. One journal record covers the whole move. Returns (moved, Lsn to wait for).
+    pub fn move_messages(&self, source_key: &str, destination_key: Option<&str>, max: usize) -> Result<(usize, u64), MoveError> {
+        let source = self.get(source_key).map_err(|_| MoveError::SourceMissing)?;
+        let fixed = match destination_key {
+            Some(k) => Some(self.get(k).map_err(|_| MoveError::DestinationMissing)?),
+            None => None,
+        };
+        let _g = self.gate.read();
+        let mut fx = self.effects();
+        let taken = source.inner.lock().state.take_ready(max, &mut fx);
+        let moved = taken.len();
+        let mut by_target: Vec<(Arc<Queue>, Vec<crate::message::Message>)> = Vec::new();
+        for (_, mut m) in taken {
+            let target = match &fixed {
+                Some(q) => Some(q.clone()),
+                None => m.dead_letter_source_arn.as_deref().and_then(arn_key).and_then(|k| self.get(&k).ok()),
+            };
+            // No destination any more: the message stays where it was.
+            let target = target.unwrap_or_else(|| source.clone());
+            if !Arc::ptr_eq(&target, &source) {
+                m.receive_count = 0;
+                m.first_receive_ms = 0;
+                m.dead_letter_source_arn = None;
+            }
+            m.state = State::Ready;
+            match by_target.iter_mut().find(|(q, _)| Arc::ptr_eq(q, &target)) {
+                Some((_, list)) => list.push(m),
+                None => by_target.push((target, vec![m])),
+            }
+        }
+        for (target, list) in by_target {
+            let mut tfx = Effects::default();
+            {
+                let mut inner = target.inner.lock();
+                for m in list {
+                    let seq = inner.state.take_seq();
+                    if let Some(j) = &mut fx.journal {
+                        j.u8(journal::MESSAGE).message(target.id, seq, &m, None);
+                    }
+                    inner.state.insert(seq, m, &mut tfx);
+                }
+            }
+            if tfx.wake_workers != 0 {
+                if let Some(n) = &*self.notify.read() {
+                    n.wake(tfx.wake_workers, target.id);
+                }
+            }
+        }
+        let lsn = self.commit(&mut fx).map_err(|_| MoveError::Storage)?;
+        Ok((moved, lsn))
+    }
+
     /// A parked receive gave up (its wait ended); stop waking its worker for this queue.
     pub fn unpark(&self, queue_id: u64, worker: u32) {
         if let Some(q) = self.by_id.read().get(&queue_id) {
@@ -714,6 +769,22 @@ impl Broker {
 pub enum ReceiveFailure {
     DoesNotExist,
     OverLimit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MoveError {
+    SourceMissing,
+    DestinationMissing,
+    Storage,
+}
+
+/// The broker key (`account/name`) of an SQS queue ARN.
+#[must_use]
+pub fn arn_key(arn: &str) -> Option<String> {
+    let mut parts = arn.split(':');
+    let (arn_, aws, sqs) = (parts.next()?, parts.next()?, parts.next()?);
+    let (_region, account, name) = (parts.next()?, parts.next()?, parts.next()?);
+    (arn_ == "arn" && aws == "aws" && sqs == "sqs" && parts.next().is_none()).then(|| format!("{account}/{name}"))
 }
 
 /// How the broker keeps its log.

@@ -492,6 +492,21 @@ impl QueueState {
         Ok(())
     }
 
+    /// Removes up to `max` visible messages in send order (a message move task), journaling
+    /// their removal. In-flight and delayed messages stay.
+    pub fn take_ready(&mut self, max: usize, fx: &mut Effects) -> Vec<(u64, Message)> {
+        let seqs: Vec<u64> = self.messages.iter().filter(|(_, m)| m.state == State::Ready).take(max).map(|(&s, _)| s).collect();
+        let mut out = Vec::with_capacity(seqs.len());
+        for seq in seqs {
+            let m = self.remove(seq).expect("listed just now");
+            if let Some(j) = &mut fx.journal {
+                j.u8(journal::DELETE).u64(self.id).u64(seq);
+            }
+            out.push((seq, m));
+        }
+        out
+    }
+
     pub fn purge(&mut self, fx: &mut Effects) -> usize {
         if let Some(j) = &mut fx.journal {
             j.u8(journal::PURGE).u64(self.id);

@@ -4,6 +4,9 @@
 //! Fixed parameters: 150-byte records, each scenario runs `SECS` seconds in a fresh directory
 //! under the system temp dir. Prints one line per scenario.
 
+// Counts become f64 only for printing rates.
+#![allow(clippy::cast_precision_loss)]
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;

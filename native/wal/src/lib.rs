@@ -250,7 +250,7 @@ impl Wal {
         let writer = Writer::new(shared.clone(), fs, start);
         let handle = std::thread::Builder::new()
             .name("sluice-wal-writer".into())
-            .spawn(move || writer.run())?;
+            .spawn(move || Writer::run_guarded(writer))?;
         Ok((
             Wal {
                 shared,

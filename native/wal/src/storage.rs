@@ -94,7 +94,13 @@ pub struct DirFs {
 impl DirFs {
     /// Creates `dir` if needed and takes the exclusive lock (`WalError::Locked` if held).
     pub fn open_exclusive(dir: &Path) -> Result<DirFs, WalError> {
-        fs::create_dir_all(dir)?;
+        if !dir.exists() {
+            fs::create_dir_all(dir)?;
+            // A new directory's own entry is durable only once its parent is synced.
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                File::open(parent)?.sync_all()?;
+            }
+        }
         let lock = OpenOptions::new()
             .read(true)
             .write(true)

@@ -185,7 +185,27 @@ impl Writer {
         }
     }
 
-    pub fn run(mut self) {
+    /// Runs the writer; if it panics (a failed assertion, a panicking on-durable callback),
+    /// the log fails like on an I/O error instead of leaving appenders and waiters hanging.
+    pub fn run_guarded(writer: Writer) {
+        let shared = writer.shared.clone();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| writer.run()));
+        if outcome.is_err() {
+            {
+                let mut p = shared.pending.lock();
+                let message = "the log writer thread panicked".to_string();
+                p.failure = Some(Failure {
+                    message,
+                    retriable: false,
+                });
+                shared.failed.store(true, Ordering::Release);
+                shared.space_cv.notify_all();
+            }
+            shared.notify_waiters();
+        }
+    }
+
+    fn run(mut self) {
         loop {
             match self.next_work() {
                 Work::Commit(batch) => self.commit(batch),

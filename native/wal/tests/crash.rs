@@ -20,8 +20,10 @@ fn opts() -> WalOptions {
     }
 }
 
-/// Replays `fs` into (snapshot boundary, records by Lsn order).
-fn recover(fs: &CrashFs) -> (Wal, Option<Lsn>, Vec<(Lsn, Vec<u8>)>) {
+type Recovered = (Wal, Option<Lsn>, Vec<(Lsn, Vec<u8>)>);
+
+/// Opens `fs`; returns the log, the snapshot boundary and the records in Lsn order.
+fn recover(fs: &CrashFs) -> Recovered {
     let mut records = Vec::new();
     let mut boundary = None;
     let (wal, info) = Wal::open_on(
@@ -251,4 +253,20 @@ fn torn_segment_header_after_crash_in_rotation() {
     wal.close().unwrap();
     let (_wal, _, after) = recover(&fs);
     assert_eq!(after.last().unwrap().1, b"x");
+}
+
+#[test]
+fn panicking_callback_fails_the_log_instead_of_hanging() {
+    let fs = CrashFs::new();
+    let (wal, _, _) = recover(&fs);
+    wal.set_on_durable(Box::new(|_| panic!("callback bug")));
+    let lsn = wal.append(b"x").unwrap();
+    // The record itself was made durable before the callback ran.
+    wal.wait_durable(lsn).unwrap();
+    let next = wal.append(b"y");
+    let refused = next.is_err() || wal.wait_durable(next.unwrap()).is_err();
+    assert!(refused || matches!(wal.append(b"z"), Err(WalError::PreviousIo { .. })));
+    assert!(
+        matches!(wal.shutdown(), Err(WalError::PreviousIo { first }) if first.contains("panicked"))
+    );
 }
