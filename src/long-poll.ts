@@ -19,6 +19,11 @@ export class LongPoll {
 
   constructor(private readonly unpark: (queueId: number) => void) {}
 
+  /** Whether receives on this worker wait on the queue. */
+  has(queueId: number): boolean {
+    return this.byQueue.has(queueId);
+  }
+
   get parked(): number {
     return this.parkedCount;
   }

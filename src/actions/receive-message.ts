@@ -133,14 +133,15 @@ export const receiveMessage: Action = {
       const { messages } = r as Extract<ReceiveResult, { status: 0 }>;
       return messages.length ? { Messages: messages.map((m) => render(m, shape)) } : {};
     };
-    const first = ctx.core.receive(q.key, max, visibility, attempt, true);
-    if (first.status !== 0 || first.messages.length) {
-      if (first.status === 0) ctx.core.unpark(first.queueId);
-      return answer(first);
-    }
+    // The core registers this worker for a wake-up only when it finds nothing; a short poll
+    // (WaitTimeSeconds=0) never registers.
+    const first = ctx.core.receive(q.key, max, visibility, attempt, waitArg !== 0);
+    if (first.status !== 0 || first.messages.length) return answer(first);
     const wait = waitArg ?? first.waitS;
     if (wait === 0 || ctx.aborted) {
-      ctx.core.unpark(first.queueId);
+      // The queue's default wait is 0: take back the registration, unless other receives on
+      // this worker wait on the same queue.
+      if (waitArg === undefined && !ctx.longPoll.has(first.queueId)) ctx.core.unpark(first.queueId);
       return {};
     }
     return new Promise<object>((resolve, reject) => {
