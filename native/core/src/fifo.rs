@@ -102,6 +102,11 @@ impl Groups {
             let Some(key) = self.rotation.pop_front() else { break };
             let g = self.groups.get_mut(&key).expect("rotation names a tracked group");
             g.queued = false;
+            // A FIFO group that came to hold a message in flight after it was queued (a
+            // recovered lease) waits; `release` or `push_returned` queues it again.
+            if self.fifo && g.inflight > 0 {
+                continue;
+            }
             // FIFO: as many in order as fit; standard: one per group per turn, for fairness.
             let per_turn = if self.fifo { max - taken } else { 1 };
             let mut this_turn = 0;
@@ -197,6 +202,20 @@ mod tests {
         gs.release(g("a").as_ref());
         gs.pick(10, |s| { got.push(s); Pick::Taken });
         assert_eq!(got, [2, 3], "the returned message comes back first, in order");
+    }
+
+    #[test]
+    fn a_group_that_gains_a_lease_after_it_was_queued_waits() {
+        // Recovery inserts in sequence order: a visible message may queue its group before a
+        // later message's lease is restored.
+        let mut gs = Groups::new(true);
+        gs.push_back(g("a").as_ref(), 1);
+        gs.hold(g("a").as_ref());
+        assert_eq!(gs.pick(10, |_| Pick::Taken), 0);
+        gs.release(g("a").as_ref());
+        let mut got = vec![];
+        gs.pick(10, |s| { got.push(s); Pick::Taken });
+        assert_eq!(got, [1]);
     }
 
     #[test]
