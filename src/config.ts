@@ -1,6 +1,8 @@
 // Typed configuration with explicit defaults. Flags override environment variables, which
 // override the config file (src/config-file.ts), which overrides the defaults.
 
+import { parseUserFlags, type User } from './auth/credentials.js';
+
 export type Durability = 'fsync' | 'relaxed' | 'memory';
 
 export interface Config {
@@ -35,6 +37,10 @@ export interface Config {
   logRequests: boolean;
   /** Queues to create at start (config file only); see src/provision.ts. */
   queues: QueueSpec[];
+  /** 'off': no signature checked, the access key only picks the account; 'sigv4': production. */
+  auth: 'off' | 'sigv4';
+  /** Who may call (src/auth/credentials.ts); --user KEY:SECRET:ACCOUNT adds an account root. */
+  users: User[];
 }
 
 /** A queue the config file asks for; created at start in dead-letter dependency order. */
@@ -66,6 +72,8 @@ export const DEFAULTS: Config = {
   logFormat: 'auto',
   logRequests: false,
   queues: [],
+  auth: 'off',
+  users: [],
 };
 
 const ENV: Record<string, keyof Config> = {
@@ -86,6 +94,7 @@ const ENV: Record<string, keyof Config> = {
   SLUICE_METRICS_QUEUE_SERIES_MAX: 'metricsQueueSeriesMax',
   SLUICE_LOG_FORMAT: 'logFormat',
   SLUICE_LOG_REQUESTS: 'logRequests',
+  SLUICE_AUTH: 'auth',
 };
 
 export class ConfigError extends Error {}
@@ -142,6 +151,11 @@ export function coerce(key: keyof Config, raw: string, label: string = key): Con
       return raw;
     case 'testClock':
       return raw === 'true' || raw === '1';
+    case 'auth':
+      if (!['off', 'sigv4'].includes(raw)) throw fail('must be off|sigv4');
+      return raw;
+    case 'users':
+      return parseUserFlags(raw); // its errors never repeat the value: it holds secrets
     default:
       if (raw === '' && key !== 'publicHost') throw fail('must not be empty');
       return raw;

@@ -1,13 +1,18 @@
 // Entry point: flags and environment → config → core → server; signals and shutdown.
 import { mkdirSync } from 'node:fs';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
+import { resolveConfig } from './config-file.js';
+import { createLog } from './log.js';
+import { checkUsers } from './auth/credentials.js';
 import { availableParallelism } from 'node:os';
-import { startServer, type Logger } from './server.js';
+import { SHUTDOWN_MS, startServer, type Logger } from './server.js';
 import { startPool } from './threads.js';
 import { loadUws } from './transport/uws.js';
 
 const HELP = `Usage: sluice [options]
        sluice check DATA_DIR   validate a data directory's log without starting
+       sluice queues|peek|purge|redrive ...   admin commands against a running server
+                               (sluice queues --help)
 
 A fast, durable, drop-in Amazon SQS-compatible message broker.
 
@@ -23,6 +28,22 @@ Options (each also read from the environment variable in brackets):
   --durability MODE    fsync | relaxed | memory        [SLUICE_DURABILITY]  default fsync
   --transport T        auto | uws | node               [SLUICE_TRANSPORT]   default auto
   --workers N          HTTP worker threads, 0 = one per core [SLUICE_WORKERS] default 0
+  --auth MODE          off | sigv4 (sigv4 is required in production) [SLUICE_AUTH] default off
+  --user KEY:SECRET:ACCOUNT_ID
+                       a user acting as its account's root (repeatable)
+  --config PATH        JSON config file (README: Configuration) [SLUICE_CONFIG]
+                       precedence: defaults < config file < environment < flags
+  --extra-port PORT    also serve the API on PORT (repeatable; e.g. 4566 as LocalStack)
+                                                       [SLUICE_EXTRA_PORTS] comma-separated
+  --no-metrics         do not serve GET /metrics       [SLUICE_METRICS=false]
+  --metrics-port PORT  serve /metrics on PORT as well as on the main port
+                                                       [SLUICE_METRICS_PORT]
+  --metrics-queue-series-max N
+                       queues with their own metric series; the rest sum into queue="_other"
+                                                       [SLUICE_METRICS_QUEUE_SERIES_MAX] default 1000
+  --log-format F       auto | json | pretty (auto: pretty on a terminal)
+                                                       [SLUICE_LOG_FORMAT]  default auto
+  --log-requests       one log line per request (off by default) [SLUICE_LOG_REQUESTS]
   --test-clock         enable POST /_sluice/clock?advanceMs=N (tests only)
   -h, --help           show this help
 `;
@@ -38,6 +59,18 @@ const FLAGS: Record<string, keyof Config> = {
   '--durability': 'durability',
   '--transport': 'transport',
   '--workers': 'workers',
+  '--auth': 'auth',
+  '--user': 'users',
+  '--config': 'configFile',
+  '--extra-port': 'extraPorts',
+  '--metrics-port': 'metricsPort',
+  '--metrics-queue-series-max': 'metricsQueueSeriesMax',
+  '--log-format': 'logFormat',
+};
+const SWITCHES: Record<string, [keyof Config, string]> = {
+  '--test-clock': ['testClock', 'true'],
+  '--no-metrics': ['metrics', 'false'],
+  '--log-requests': ['logRequests', 'true'],
 };
 
 export function parseArgs(argv: string[]): Partial<Record<keyof Config, string>> | 'help' {
@@ -45,8 +78,9 @@ export function parseArgs(argv: string[]): Partial<Record<keyof Config, string>>
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') return 'help';
-    if (arg === '--test-clock') {
-      out.testClock = 'true';
+    const sw = SWITCHES[arg];
+    if (sw) {
+      out[sw[0]] = sw[1];
       continue;
     }
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -54,20 +88,10 @@ export function parseArgs(argv: string[]): Partial<Record<keyof Config, string>>
     if (!key) throw new ConfigError(`unknown option ${flag} (see --help)`);
     const value = inline ?? argv[++i];
     if (value === undefined) throw new ConfigError(`option ${flag} needs a value`);
-    out[key] = value;
+    // --user repeats; its values join with ',', which neither keys nor secrets contain.
+    out[key] = (key === 'users' || key === 'extraPorts') && out[key] ? `${out[key]},${value}` : value;
   }
   return out;
-}
-
-function logger(level: Config['logLevel']): Logger {
-  const rank = { debug: 0, info: 1, warn: 2, error: 3 }[level];
-  const line = (lvl: string, msg: string) =>
-    process.stderr.write(`${JSON.stringify({ level: lvl, time: new Date().toISOString(), msg })}\n`);
-  return {
-    info: (m) => rank <= 1 && line('info', m),
-    warn: (m) => rank <= 2 && line('warn', m),
-    error: (m) => line('error', m),
-  };
 }
 
 interface Served {
@@ -92,6 +116,11 @@ async function serve(config: Config, log: Logger): Promise<Served> {
 }
 
 async function main(): Promise<void> {
+  if (['queues', 'peek', 'purge', 'redrive'].includes(process.argv[2] ?? '')) {
+    const { runAdmin } = await import('./admin-cli.js');
+    process.exitCode = await runAdmin(process.argv.slice(2));
+    return;
+  }
   if (process.argv[2] === 'check') {
     const dir = process.argv[3];
     if (!dir) {
@@ -114,7 +143,7 @@ async function main(): Promise<void> {
       process.stdout.write(HELP);
       return;
     }
-    config = loadConfig(args);
+    config = resolveConfig(args);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`sluice: ${e.message}\n`);
@@ -122,7 +151,17 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const log = logger(config.logLevel);
+  const log = createLog({ level: config.logLevel, format: config.logFormat });
+  // Auth (issue 6): a malformed user stops start-up; its messages never include secrets.
+  try {
+    checkUsers(config.users);
+  } catch (e) {
+    process.stderr.write(`sluice: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(2);
+  }
+  if (config.auth === 'sigv4' && config.users.length === 0) {
+    log.warn('auth is sigv4 but no users are configured (--user or the config file): every request will be refused');
+  }
   mkdirSync(config.dataDir, { recursive: true });
   let server: Served;
   try {
@@ -142,9 +181,14 @@ async function main(): Promise<void> {
   );
   let stopping = false;
   const stop = (signal: string) => {
+    // A second signal: exit at once, without waiting for pending answers.
     if (stopping) process.exit(1);
     stopping = true;
-    log.info(`${signal}: shutting down`);
+    log.info(`${signal}: shutting down (a second signal exits at once)`);
+    setTimeout(() => {
+      log.error(`shutdown took longer than ${SHUTDOWN_MS + 5000} ms; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_MS + 5000).unref();
     server.close().then(
       () => process.exit(0),
       (e) => {

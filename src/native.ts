@@ -17,7 +17,7 @@ interface BrokerHandle {
   stats(): string;
   checkpoint(): number;
   queueStats(): string;
-  peek(key: string, max: number): Buffer;
+  peek(key: string, max: number, inflight: boolean, delayed: boolean): Buffer;
   close(): void;
 }
 
@@ -83,6 +83,8 @@ export interface Delivered {
   traceHeader: string;
   deadLetterSourceArn: string;
 }
+
+export type Peeked = Delivered & { state: 0 | 1 | 2 };
 
 export type ReceiveResult =
   | { status: 0; waitS: number; queueId: number; messages: Delivered[] }
@@ -191,10 +193,17 @@ export class Core {
     return decodeReceive(this.handle.receive(key, max, visibilityS, attemptId, park));
   }
 
-  /** Up to `max` messages in send order without leasing them (empty receipt handles); null: no queue. */
-  peek(key: string, max: number): Delivered[] | null {
-    const r = decodeReceive(this.handle.peek(key, max));
-    return r.status === 0 ? r.messages : null;
+  /**
+   * Up to `max` messages without leasing them (developer peek): visible and, if asked, in-flight
+   * ones in send order, then delayed ones if asked. `state`: 0 visible, 1 in flight, 2 delayed.
+   * Receipt handles are empty. `null`: no such queue.
+   */
+  peek(key: string, max: number, includeInflight = false, includeDelayed = false): Peeked[] | null {
+    const buf = this.handle.peek(key, max, includeInflight, includeDelayed);
+    const r = decodeReceive(buf);
+    if (r.status !== 0) return null;
+    const n = r.messages.length;
+    return r.messages.map((m, i) => ({ ...m, state: buf[buf.length - n + i] as 0 | 1 | 2 }));
   }
 
   unpark(queueId: number): void {

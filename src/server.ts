@@ -182,7 +182,7 @@ function handle(x: Exchange, s: State, metricsText: () => Promise<string>): void
   const { core, config, longPoll, log } = s;
   if (opsRoute(x, s, metricsText, requestId)) return;
   if (req.path.startsWith(PEEK_PATH)) {
-    const r = handlePeek(req, core, config.region, requestId);
+    const r = handlePeek(req, core, config.region, requestId, config.auth === 'sigv4');
     return reply(x, r.status, r.headers, r.body as string, requestId);
   }
   if (config.testClock && req.method === 'POST' && req.path === '/_sluice/checkpoint') {

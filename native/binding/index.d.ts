@@ -17,6 +17,12 @@ export declare class BrokerHandle {
    * through `on_event` when the queue gains a visible message (the receive parks in JS).
    */
   receive(key: string, max: number, visibilityS: number, attemptId: string | undefined | null, park: boolean): Buffer
+  /**
+   * Sync: up to `max` messages without leasing them (developer peek), encoded like
+   * `receive` with empty receipt handles, then one state byte per message (0 visible,
+   * 1 in flight, 2 delayed).
+   */
+  peek(key: string, max: number, inflight: boolean, delayed: boolean): Buffer
   /** Sync: a parked receive's wait ended without a message. */
   unpark(queueId: number): void
   /**

@@ -7,6 +7,8 @@ import { deleteQueue } from './delete-queue.js';
 import { getQueueUrl } from './get-queue-url.js';
 import { listDeadLetterSourceQueues } from './list-dead-letter-source-queues.js';
 import { listQueues } from './list-queues.js';
+import { cancelMessageMoveTask, listMessageMoveTasks, startMessageMoveTask } from './move-tasks.js';
+import { addPermission, removePermission } from './permissions.js';
 import { purgeQueue } from './purge-queue.js';
 import { getQueueAttributes, setQueueAttributes } from './queue-attributes.js';
 import { receiveMessage } from './receive-message.js';
@@ -34,5 +36,10 @@ export const ACTIONS: ReadonlyMap<string, Action> = new Map(
     untagQueue,
     listQueueTags,
     listDeadLetterSourceQueues,
+    addPermission,
+    removePermission,
+    startMessageMoveTask,
+    cancelMessageMoveTask,
+    listMessageMoveTasks,
   ].map((a) => [a.name, a]),
 );

@@ -267,6 +267,30 @@ impl BrokerHandle {
         Ok(w.buf.into())
     }
 
+    /// Sync: up to `max` messages without leasing them (developer peek), encoded like
+    /// `receive` with empty receipt handles, then one state byte per message (0 visible,
+    /// 1 in flight, 2 delayed).
+    #[napi]
+    pub fn peek(&self, key: String, max: u32, inflight: bool, delayed: bool) -> Result<Buffer> {
+        let shared = self.shared()?;
+        let b = &shared.broker;
+        let mut w = Writer::with_capacity(256);
+        match b.peek(&key, max as usize, inflight, delayed) {
+            Err(e) => w.u8(queue_error(e)),
+            Ok(list) => {
+                w.u8(0);
+                w.u32(0);
+                w.f64(0.0);
+                let (deliveries, states): (Vec<_>, Vec<u8>) = list.into_iter().unzip();
+                write_deliveries(&mut w, b, &deliveries, false);
+                for s in states {
+                    w.u8(s);
+                }
+            }
+        }
+        Ok(w.buf.into())
+    }
+
     /// Sync: a parked receive's wait ended without a message.
     #[napi]
     pub fn unpark(&self, queue_id: f64) {

@@ -119,6 +119,15 @@ pub struct Broker {
     snapshot_bytes: AtomicU64,
 }
 
+/// Seeds a queue's message-id generator from the OS's randomness (std's hasher keys), so ids
+/// stay unique across restarts even when the clock has not moved (tests' manual clocks).
+fn id_seed(queue_id: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(queue_id);
+    h.finish()
+}
+
 pub fn key(account: &str, name: &str) -> String {
     format!("{account}/{name}")
 }
@@ -181,7 +190,7 @@ impl Broker {
         let mut queues = self.queues.write();
         let mut by_id = self.by_id.write();
         for (_, qi) in image.queues {
-            let seed = self.receipt_key ^ qi.id.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ now;
+            let seed = id_seed(qi.id);
             let mut state = QueueState::new(qi.id, qi.config, seed);
             let mut fx = Effects::default();
             report.messages += qi.messages.len();
@@ -442,7 +451,7 @@ impl Broker {
             return Err(CreateError::TooMany);
         }
         let id = self.next_queue_id.fetch_add(1, Ordering::Relaxed);
-        let seed = self.receipt_key ^ id.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ now;
+        let seed = id_seed(id);
         let mut e = Enc::tag(journal::QUEUE_CREATE);
         e.u64(id).blob(key.as_bytes()).blob(c.arn.as_bytes()).config(&c.config).map(&c.attributes).map(&c.tags).u64(now).u64(now);
         let lsn = self.commit_record(&e).map_err(|_| CreateError::Storage)?;
@@ -621,20 +630,38 @@ impl Broker {
         Ok(Received { deliveries, queue_id: q.id, wait_s })
     }
 
-    /// Up to `max` messages in send order, without leasing or counting a receive (developer
-    /// peek; LocalStack's `/_aws/sqs/messages`). Expired leases and delays are applied first.
-    pub fn peek(&self, key: &str, max: usize) -> Result<Vec<Delivery>, QueueError> {
+    /// Up to `max` messages without leasing or counting a receive (developer peek, shaped
+    /// like LocalStack's `/_aws/sqs/messages`): visible and (if asked) in-flight messages in
+    /// send order, then (if asked) delayed ones. Each comes with its state: 0 visible,
+    /// 1 in flight, 2 delayed. Expired leases and delays are applied first.
+    pub fn peek(&self, key: &str, max: usize, inflight: bool, delayed: bool) -> Result<Vec<(Delivery, u8)>, QueueError> {
         let q = self.get(key)?;
         let mut fx = Effects::default();
         let out = {
             let mut inner = q.inner.lock();
             inner.state.tick(self.now_ms(), &mut fx);
-            inner
-                .state
-                .messages()
-                .take(max)
-                .map(|(&seq, m)| Delivery { receipt: Receipt { queue_id: q.id, seq, lease_gen: m.lease_gen }, message: m.clone() })
-                .collect()
+            let pick = |want: &dyn Fn(State) -> Option<u8>| -> Vec<(Delivery, u8)> {
+                inner
+                    .state
+                    .messages()
+                    .filter_map(|(&seq, m)| {
+                        want(m.state).map(|k| {
+                            (Delivery { receipt: Receipt { queue_id: q.id, seq, lease_gen: m.lease_gen }, message: m.clone() }, k)
+                        })
+                    })
+                    .take(max)
+                    .collect()
+            };
+            let mut out = pick(&|s| match s {
+                State::Ready => Some(0),
+                State::Inflight(_) if inflight => Some(1),
+                _ => None,
+            });
+            if delayed && out.len() < max {
+                let rest = pick(&|s| matches!(s, State::Delayed(_)).then_some(2));
+                out.extend(rest.into_iter().take(max - out.len()));
+            }
+            out
         };
         self.after(&q, fx);
         Ok(out)

@@ -1,0 +1,2 @@
+// package.json's "bench" script runs `node bench/run.js --short`; the runner is run.mjs.
+import './run.mjs';
