@@ -70,7 +70,7 @@ for (let i = 1; i <= rounds; i++) {
   rows.push(row);
   console.error(`round ${i}: ${A.name} ${num(metricOf(ra))} vs ${B.name} ${num(metricOf(rb))} ${ra.workload === 'longpoll-idle' ? '% CPU' : 'msg/s'} -> ratio ${fmt(row.ratio)}` +
     (row.cpu_ratio != null ? ` | msg/server-CPU-s ${num(ra.msgs_per_server_cpu_s)} vs ${num(rb.msgs_per_server_cpu_s)} -> ${fmt(row.cpu_ratio)}` : '') +
-    ` | errors ${ra.errors}/${rb.errors}`);
+    ` | other CPU ${ra.other_cpu_pct ?? '-'}%/${rb.other_cpu_pct ?? '-'}% | errors ${ra.errors}/${rb.errors}`);
 }
 const summary = {
   workload: rows[0].a.workload, a: A.name, b: B.name, rounds, driver_args: pass,

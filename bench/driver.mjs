@@ -13,7 +13,7 @@ import os from 'node:os';
 import { Conn, parseTarget, requestBytes } from './lib/http.mjs';
 import { Hist } from './lib/hist.mjs';
 import { runLoad, runParked } from './lib/load.mjs';
-import { sumCpu, rssMiB, parsePids } from './lib/proc.mjs';
+import { sumCpu, rssMiB, parsePids, machineBusySeconds } from './lib/proc.mjs';
 import { parseArgs } from './lib/args.mjs';
 
 function parseSize(v) {
@@ -130,13 +130,13 @@ async function runWorkload(o, d, base, url, queueUrl, pids, bodySize, runId, fif
       startAt, measureAt, endAt });
   }
   // CPU samples at the start and the end of the measured window
-  let cpu0 = null, cli0 = null, t0 = null, cpu1 = null, cli1 = null, t1 = null;
-  const sample = () => [pids.length ? sumCpu(pids) : null, clientCpu(), performance.now()];
+  let cpu0 = null, cli0 = null, t0 = null, cpu1 = null, cli1 = null, t1 = null, mach0 = null, mach1 = null;
+  const sample = () => [pids.length ? sumCpu(pids) : null, clientCpu(), performance.now(), machineBusySeconds()];
   const timers = [];
   if (!countMode) {
-    timers.push(setTimeout(() => { [cpu0, cli0, t0] = sample(); }, measureAt - Date.now()));
-    timers.push(setTimeout(() => { [cpu1, cli1, t1] = sample(); }, endAt - Date.now()));
-  } else { await new Promise((r) => setTimeout(r, startAt - Date.now())); [cpu0, cli0, t0] = sample(); }
+    timers.push(setTimeout(() => { [cpu0, cli0, t0, mach0] = sample(); }, measureAt - Date.now()));
+    timers.push(setTimeout(() => { [cpu1, cli1, t1, mach1] = sample(); }, endAt - Date.now()));
+  } else { await new Promise((r) => setTimeout(r, startAt - Date.now())); [cpu0, cli0, t0, mach0] = sample(); }
 
   let results;
   if (workers === 1) results = [await runLoad(cfgs[0])];
@@ -147,7 +147,7 @@ async function runWorkload(o, d, base, url, queueUrl, pids, bodySize, runId, fif
       w.once('exit', (code) => { if (code) reject(new Error('worker exited ' + code)); });
     })));
   }
-  if (countMode || t1 == null) { [cpu1, cli1, t1] = sample(); }
+  if (countMode || t1 == null) { [cpu1, cli1, t1, mach1] = sample(); }
   for (const t of timers) clearTimeout(t);
   const wall = countMode ? (t1 - t0) / 1000 : duration;
 
@@ -183,6 +183,9 @@ async function runWorkload(o, d, base, url, queueUrl, pids, bodySize, runId, fif
     msgs_per_server_cpu_s: serverCpu ? r0(msgs / serverCpu) : null,
     server_rss_mib: pids.length ? pids.map(rssMiB).reduce((a, b) => a + (b || 0), 0) : null,
     client_cpu_s: r3(clientCpuS), client_cpu_pct: r0(100 * clientCpuS / wall),
+    // everything else the machine did meanwhile (other processes, kernel work not charged to either): noise indicator
+    machine_cpu_pct: r0(100 * (mach1 - mach0) / wall),
+    other_cpu_pct: serverCpu != null ? r0(100 * ((mach1 - mach0) - serverCpu - clientCpuS) / wall) : null,
   };
 }
 
@@ -195,12 +198,14 @@ async function runIdle(o, base, url, queueUrl, pids) {
   let m = {};
   const res = await runParked({ url, queueUrl, polls, wait }, async () => {
     await new Promise((r) => setTimeout(r, settle * 1000));
-    const c0 = pids.length ? sumCpu(pids) : null, k0 = clientCpu(), t0 = performance.now();
+    const c0 = pids.length ? sumCpu(pids) : null, k0 = clientCpu(), t0 = performance.now(), m0 = machineBusySeconds();
     await new Promise((r) => setTimeout(r, idle * 1000));
-    const c1 = pids.length ? sumCpu(pids) : null, k1 = clientCpu(), t1 = performance.now();
+    const c1 = pids.length ? sumCpu(pids) : null, k1 = clientCpu(), t1 = performance.now(), m1 = machineBusySeconds();
     const wall = (t1 - t0) / 1000;
     m = { idle_s: r3(wall), server_cpu_s: c0 != null ? r3(c1 - c0) : null, server_cpu_pct: c0 != null ? Math.round(1000 * (c1 - c0) / wall) / 10 : null,
       client_cpu_s: r3(k1 - k0), client_cpu_pct: Math.round(1000 * (k1 - k0) / wall) / 10,
+      machine_cpu_pct: Math.round(1000 * (m1 - m0) / wall) / 10,
+      other_cpu_pct: c0 != null ? Math.round(1000 * ((m1 - m0) - (c1 - c0) - (k1 - k0)) / wall) / 10 : null,
       server_rss_mib: pids.length ? pids.map(rssMiB).reduce((a, b) => a + (b || 0), 0) : null };
     return {};
   });
@@ -221,7 +226,7 @@ export function human(r) {
   const lat = Object.entries(l).map(([k, v]) => `${k} p50 ${v.p50} p99 ${v.p99}`).join(', ');
   const e2e = r.e2e_ms && r.e2e_ms.n ? `, e2e p50 ${r.e2e_ms.p50} p99 ${r.e2e_ms.p99} max ${r.e2e_ms.max} ms` : '';
   return `${tag}: ${f(r.msgs_per_s)} msg/s (${f(r.req_per_s)} req/s) | ${f(r.msgs_per_server_cpu_s)} msg/server-CPU-s, server CPU ${f(r.server_cpu_pct)}%, ` +
-    `client CPU ${f(r.client_cpu_pct)}% | ${lat} ms${e2e} | errors ${r.errors}${r.errors ? ' ' + JSON.stringify(r.errors_by_kind) : ''}` +
+    `client CPU ${f(r.client_cpu_pct)}%, other ${f(r.other_cpu_pct)}% | ${lat} ms${e2e} | errors ${r.errors}${r.errors ? ' ' + JSON.stringify(r.errors_by_kind) : ''}` +
     (r.fifo_order_violations != null ? ` | fifo order violations ${r.fifo_order_violations}, dups ${r.fifo_duplicates}` : '');
 }
 

@@ -102,7 +102,7 @@ function medianRun(rs) {
   if (rs.length === 1) return rs[0];
   const pick = (f) => median(rs.map(f));
   const r = { ...rs[0] };
-  for (const k of ['msgs_per_s', 'msgs_per_server_cpu_s', 'server_cpu_pct', 'client_cpu_pct', 'server_rss_mib', 'parked']) r[k] = pick((x) => x[k]);
+  for (const k of ['msgs_per_s', 'msgs_per_server_cpu_s', 'server_cpu_pct', 'client_cpu_pct', 'other_cpu_pct', 'server_rss_mib', 'parked']) r[k] = pick((x) => x[k]);
   r.errors = rs.reduce((a, x) => a + x.errors, 0);
   if (r.latency_ms) { r.latency_ms = { ...r.latency_ms }; if (r.latency_ms.send) r.latency_ms.send = { p50: pick((x) => x.latency_ms.send?.p50), p99: pick((x) => x.latency_ms.send?.p99) }; }
   if (r.e2e_ms && r.e2e_ms.n) r.e2e_ms = { n: 1, p50: pick((x) => x.e2e_ms?.p50), p99: pick((x) => x.e2e_ms?.p99), max: pick((x) => x.e2e_ms?.max) };
@@ -113,14 +113,14 @@ function medianRun(rs) {
 const fmt = (x) => (x == null ? '-' : typeof x === 'number' ? Math.round(x).toLocaleString('en-US') : String(x));
 function row(name, r, all) {
   const runs = all ? all.map(fmt).join(' / ') : '';
-  if (r.workload === 'longpoll-idle') return [name, `${fmt(r.parked)} parked`, '-', `${r.server_cpu_pct}% / ${r.client_cpu_pct}%`, '-', '-', fmt(r.server_rss_mib), fmt(r.errors), runs];
+  if (r.workload === 'longpoll-idle') return [name, `${fmt(r.parked)} parked`, '-', `${r.server_cpu_pct}% / ${r.client_cpu_pct}% / ${fmt(r.other_cpu_pct)}%`, '-', '-', fmt(r.server_rss_mib), fmt(r.errors), runs];
   const l = r.latency_ms.send || {};
-  return [name, fmt(r.msgs_per_s), fmt(r.msgs_per_server_cpu_s), `${fmt(r.server_cpu_pct)}% / ${fmt(r.client_cpu_pct)}%`,
+  return [name, fmt(r.msgs_per_s), fmt(r.msgs_per_server_cpu_s), `${fmt(r.server_cpu_pct)}% / ${fmt(r.client_cpu_pct)}% / ${fmt(r.other_cpu_pct)}%`,
     l.p50 != null ? `${l.p50} / ${l.p99}` : '-', r.e2e_ms && r.e2e_ms.n ? `${r.e2e_ms.p50} / ${r.e2e_ms.p99} / ${r.e2e_ms.max}` : '-',
     fmt(r.server_rss_mib), fmt(r.errors), runs];
 }
 function table(rows) {
-  const head = ['server/workload', 'msg/s', 'msg per server CPU-s', 'CPU server/client', 'send p50/p99 ms', 'e2e p50/p99/max ms', 'RSS MiB', 'errors', 'runs (msg/s or % CPU)'];
+  const head = ['server/workload', 'msg/s', 'msg per server CPU-s', 'CPU server/client/other', 'send p50/p99 ms', 'e2e p50/p99/max ms', 'RSS MiB', 'errors', 'runs (msg/s or % CPU)'];
   const all = [head, ...rows];
   const w = head.map((_, i) => Math.max(...all.map((r) => String(r[i]).length)));
   return all.map((r, j) => r.map((c, i) => (i ? String(c).padStart(w[i]) : String(c).padEnd(w[i]))).join('  ') + (j === 0 ? '\n' + w.map((n) => '-'.repeat(n)).join('  ') : '')).join('\n');

@@ -51,18 +51,18 @@ export interface SendInput {
   attributesJson: string;
   /** Size as AWS counts it: body plus attribute names, types and values. */
   size: number;
-  bodyMd5: Buffer;
   attributesMd5: Buffer | null;
   /** -1: the queue's DelaySeconds. */
   delayS: number;
   groupId: string;
+  /** '' with dedupFromContent: the core derives it (SHA-256 of the body). */
   dedupId: string;
   dedupFromContent: boolean;
   traceHeader: string;
 }
 
 export type SendResult =
-  | { ok: true; duplicate: boolean; messageId: string; sequenceNumber: string }
+  | { ok: true; duplicate: boolean; messageId: string; md5OfBody: string; sequenceNumber: string }
   | { ok: false; reason: 'TooLarge'; maximumMessageBytes: number }
   | { ok: false; reason: 'DedupIdRequired' | 'GroupIdRequired' };
 
@@ -157,7 +157,6 @@ export class Core {
       w.u32(e.size);
       w.str(e.body);
       w.str(e.attributesJson);
-      w.bytes(e.bodyMd5);
       if (e.attributesMd5) {
         w.u8(1);
         w.bytes(e.attributesMd5);
@@ -180,9 +179,10 @@ export class Core {
     for (let i = 0; i < entries.length; i++) {
       const code = r.u8();
       const messageId = r.str();
+      const md5OfBody = r.str();
       const sequenceNumber = r.str();
       const extra = r.u32();
-      if (code <= 1) out.push({ ok: true, duplicate: code === 1, messageId, sequenceNumber });
+      if (code <= 1) out.push({ ok: true, duplicate: code === 1, messageId, md5OfBody, sequenceNumber });
       else if (code === 2) out.push({ ok: false, reason: 'TooLarge', maximumMessageBytes: extra });
       else out.push({ ok: false, reason: SEND_ERRORS[code as 3 | 4] });
     }

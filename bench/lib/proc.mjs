@@ -29,3 +29,11 @@ export function parsePids(v) {
   if (v === undefined || v === null || v === '' || v === true) return [];
   return String(v).split(',').filter(Boolean).map(Number);
 }
+
+// Whole-machine busy CPU seconds (all cores) from /proc/stat, to see other load on the machine.
+export function machineBusySeconds() {
+  const line = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  const busy = line[0] + line[1] + line[2] + line[5] + line[6] + (line[7] || 0);
+  return busy / TICKS;
+}

@@ -1,5 +1,4 @@
 // Turning one SendMessage (or batch entry) into what the core stores, with AWS's checks.
-import { createHash } from 'node:crypto';
 import { LIMITS } from '../generated/limits.js';
 import { parseAttributes } from '../message-attributes.js';
 import { SqsError, invalidValue, missingParameter } from '../protocol/errors.js';
@@ -11,7 +10,6 @@ const TOKEN = /^[\x21-\x7e]+$/;
 
 export interface Prepared {
   input: SendInput;
-  md5OfBody: string;
   md5OfMessageAttributes: string | undefined;
   md5OfSystemAttributes: string | undefined;
   /** FIFO: the entry named no MessageDeduplicationId (the content hash stands in for it). */
@@ -50,19 +48,18 @@ export function prepareSend(e: Input, fifo: boolean): Prepared {
     }
     if (groupId === undefined) throw missingParameter('MessageGroupId');
     if (dedupId === undefined) {
-      dedupId = createHash('sha256').update(body, 'utf8').digest('hex');
+      // The core derives it: the SHA-256 of the body.
+      dedupId = '';
       fromContent = true;
     }
   } else if (dedupId !== undefined) {
     throw invalidValue('MessageDeduplicationId', dedupId, 'The request include parameter that is not valid for this queue type');
   }
-  const bodyMd5 = createHash('md5').update(body, 'utf8').digest();
   return {
     input: {
       body,
       attributesJson: attrs.json,
       size,
-      bodyMd5,
       attributesMd5: attrs.md5,
       // FIFO queues have only the queue's delay (an explicit 0 is accepted and means nothing).
       delayS: fifo ? -1 : (delay ?? -1),
@@ -71,7 +68,6 @@ export function prepareSend(e: Input, fifo: boolean): Prepared {
       dedupFromContent: fromContent,
       traceHeader: system.traceHeader,
     },
-    md5OfBody: bodyMd5.toString('hex'),
     md5OfMessageAttributes: attrs.md5?.toString('hex'),
     md5OfSystemAttributes: system.md5,
     dedupFromContent: fromContent,
@@ -120,7 +116,7 @@ export function sendRefusal(r: Exclude<SendResult, { ok: true }>): SqsError {
 }
 
 export function sentFields(p: Prepared, r: Extract<SendResult, { ok: true }>): Record<string, string> {
-  const out: Record<string, string> = { MessageId: r.messageId, MD5OfMessageBody: p.md5OfBody };
+  const out: Record<string, string> = { MessageId: r.messageId, MD5OfMessageBody: r.md5OfBody };
   if (p.md5OfMessageAttributes) out['MD5OfMessageAttributes'] = p.md5OfMessageAttributes;
   if (p.md5OfSystemAttributes) out['MD5OfMessageSystemAttributes'] = p.md5OfSystemAttributes;
   if (r.sequenceNumber) out['SequenceNumber'] = r.sequenceNumber;

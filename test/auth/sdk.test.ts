@@ -270,6 +270,26 @@ describe('two accounts and a queue policy', () => {
     );
   });
 
+  it('GetQueueUrl with QueueOwnerAWSAccountId works across accounts where the policy allows it', async () => {
+    const n = uniq('lookup');
+    const a = client(ROOT_A);
+    const { QueueUrl } = await a.send(
+      new CreateQueueCommand({
+        QueueName: n,
+        Attributes: {
+          Policy: JSON.stringify({
+            Statement: [{ Effect: 'Allow', Principal: { AWS: B }, Action: ['sqs:GetQueueUrl', 'sqs:ReceiveMessage'], Resource: `arn:aws:sqs:*:${A}:${n}` }],
+          }),
+        },
+      }),
+    );
+    const b = client(ROOT_B);
+    const got = await b.send(new GetQueueUrlCommand({ QueueName: n, QueueOwnerAWSAccountId: A }));
+    expect(got.QueueUrl).toBe(QueueUrl);
+    await b.send(new ReceiveMessageCommand({ QueueUrl }));
+    await expectError(b.send(new SendMessageCommand({ QueueUrl, MessageBody: 'no' })), E.denied(/sqs:sendmessage/));
+  });
+
   it('ListQueues shows only the caller account queues', async () => {
     const a = await client(ROOT_A).send(new ListQueuesCommand({}));
     const b = await client(ROOT_B).send(new ListQueuesCommand({}));

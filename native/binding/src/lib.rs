@@ -21,6 +21,8 @@ use sluice_core::receipt::hex;
 use sluice_core::Broker;
 
 use codec::{uuid, Reader, Writer};
+use md5::{Digest, Md5};
+use sha2::Sha256;
 
 /// (event kind, value): kind 1 = a queue (value = its id) has something for parked receives;
 /// kind 2 = the log is durable up to Lsn `value`.
@@ -182,11 +184,14 @@ impl BrokerHandle {
         let mut r = Reader::new(&batch);
         let n = r.u32().map_err(malformed)? as usize;
         let mut entries = Vec::with_capacity(n);
+        // Digests are computed here, not in JS: one pass over bytes already in native memory,
+        // and no hash object per message on the JS heap.
+        let mut content_ids: Vec<Option<String>> = Vec::with_capacity(n);
         for _ in 0..n {
             let size = r.u32().map_err(malformed)?;
             let body = r.blob().map_err(malformed)?;
             let attributes = r.blob().map_err(malformed)?;
-            let body_md5 = r.md5().map_err(malformed)?;
+            let body_md5: [u8; 16] = Md5::digest(body).into();
             let has_md5 = r.u8().map_err(malformed)? == 1;
             let attr_md5 = r.md5().map_err(malformed)?;
             let delay = r.i32().map_err(malformed)?;
@@ -194,6 +199,8 @@ impl BrokerHandle {
             let dedup_id = r.opt_str().map_err(malformed)?;
             let dedup_from_content = r.u8().map_err(malformed)? == 1;
             let trace_header = r.opt_str().map_err(malformed)?;
+            // ContentBasedDeduplication: the id is the body's SHA-256, in hex.
+            content_ids.push((dedup_from_content && dedup_id.is_none()).then(|| hex(&Sha256::digest(body))));
             entries.push(SendEntry {
                 size,
                 body,
@@ -208,8 +215,14 @@ impl BrokerHandle {
             });
         }
         assert!(r.done(), "send batch has trailing bytes");
+        for (e, id) in entries.iter_mut().zip(&content_ids) {
+            if let Some(id) = id {
+                e.dedup_id = Some(id.as_str());
+            }
+        }
         let sender: Arc<str> = sender_id.into();
         let shared = self.shared()?;
+        let body_md5s: Vec<[u8; 16]> = entries.iter().map(|e| e.body_md5).collect();
         let mut w = Writer::with_capacity(8 + n * 64);
         match shared.broker.send_batch(&key, &sender, &entries) {
             Err(e) => w.u8(queue_error(e)),
@@ -217,11 +230,12 @@ impl BrokerHandle {
                 w.u8(0);
                 #[allow(clippy::cast_precision_loss)]
                 w.f64(lsn as f64);
-                for res in results {
+                for (i, res) in results.into_iter().enumerate() {
                     match res {
                         Ok(s) => {
                             w.u8(u8::from(s.duplicate));
                             w.blob(uuid(&s.message_id).as_bytes());
+                            w.blob(hex(&body_md5s[i]).as_bytes());
                             let seqn = if s.sequence_number == 0 { String::new() } else { s.sequence_number.to_string() };
                             w.blob(seqn.as_bytes());
                             w.u32(0);
@@ -233,6 +247,7 @@ impl BrokerHandle {
                                 SendError::GroupIdRequired => (4, 0),
                             };
                             w.u8(code);
+                            w.blob(&[]);
                             w.blob(&[]);
                             w.blob(&[]);
                             w.u32(extra);
