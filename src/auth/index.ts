@@ -6,7 +6,7 @@
 // policy is evaluated. auth: 'sigv4' verifies every request's signature and evaluates policies.
 import type { Config } from '../config.js';
 import { SqsError } from '../protocol/errors.js';
-import { parseQueueUrl, queueArn } from '../queue-url.js';
+import { parseQueueArn, parseQueueUrl, queueArn } from '../queue-url.js';
 import type { HttpRequest } from '../transport/types.js';
 import { findUser, principalOf, rootOf, type Principal } from './credentials.js';
 import { evaluate, parsePolicy, type PolicyDocument, type RequestContext } from './policy.js';
@@ -162,9 +162,36 @@ export function authRequest(
   const principal = authenticate(req, config, nowMs);
   if (config.auth !== 'sigv4') return principal;
   const queue = targetOf(core, config, principal, action, input, nowMs);
+  const context = { sourceIp: req.remoteAddress, secureTransport: false, now: nowMs, region: config.region };
   if (queue === 'unresolved') return principal; // the handler answers QueueDoesNotExist
-  authorize(principal, action, queue, { sourceIp: req.remoteAddress, secureTransport: false, now: nowMs, region: config.region });
+  authorize(principal, action, queue, context);
+  // A move task also sends to its destination: the caller must be allowed to.
+  const dest = input['DestinationArn'];
+  if (action === 'StartMessageMoveTask' && typeof dest === 'string') {
+    const target = targetOf(core, config, principal, 'SendMessage', { QueueUrl: arnPath(dest) }, nowMs);
+    if (target !== 'unresolved' && target !== null) authorize(principal, 'SendMessage', target, context);
+  }
   return principal;
+}
+
+const MOVE_TASK_ACTIONS = new Set(['StartMessageMoveTask', 'ListMessageMoveTasks', 'CancelMessageMoveTask']);
+
+function moveTaskSource(input: Record<string, unknown>): unknown {
+  if (typeof input['SourceArn'] === 'string') return input['SourceArn'];
+  const handle = input['TaskHandle'];
+  if (typeof handle !== 'string') return undefined;
+  try {
+    return (JSON.parse(Buffer.from(handle, 'base64').toString('utf8')) as { sourceArn?: unknown }).sourceArn;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `/ACCOUNT/NAME` for a queue ARN, so the QueueUrl path applies; undefined otherwise. */
+function arnPath(arn: unknown): string | undefined {
+  if (typeof arn !== 'string') return undefined;
+  const q = parseQueueArn(arn);
+  return q ? `/${q.account}/${q.name}` : undefined;
 }
 
 function targetOf(
@@ -183,7 +210,8 @@ function targetOf(
     account = action === 'GetQueueUrl' && typeof owner === 'string' && /^\d{12}$/.test(owner) ? owner : principal.account;
     name = typeof input['QueueName'] === 'string' ? input['QueueName'] : '';
   } else {
-    const url = input['QueueUrl'];
+    // Move tasks name their queue by ARN, or by a task handle that holds it.
+    const url = MOVE_TASK_ACTIONS.has(action) ? arnPath(moveTaskSource(input)) : input['QueueUrl'];
     if (typeof url !== 'string') return 'unresolved';
     try {
       ({ account, name } = parseQueueUrl(url));
