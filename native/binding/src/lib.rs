@@ -456,11 +456,11 @@ fn write_deliveries(w: &mut Writer, b: &Broker, list: &[sluice_core::queue::Deli
         w.u32(m.receive_count);
         w.blob(m.sender_id.as_bytes());
         w.opt_str(m.group_id.as_deref());
-        w.opt_str(m.dedup_id.as_deref());
+        w.opt_str(m.dedup_id());
         let seqn = if m.sequence_number == 0 { String::new() } else { m.sequence_number.to_string() };
         w.blob(seqn.as_bytes());
-        w.opt_str(m.trace_header.as_deref());
-        w.opt_str(m.dead_letter_source_arn.as_deref());
+        w.opt_str(m.trace_header());
+        w.opt_str(m.dead_letter_source_arn());
     }
 }
 

@@ -1,6 +1,6 @@
 //! Recovery time, disk bytes and memory per message, for bench/RESULTS.md:
-//! `cargo run --release -p sluice-core --example recovery -- 1000000 [DIR]`
-//! Fills a queue with N 100-byte messages (sent in batches of 10 through the broker, relaxed
+//! `cargo run --release -p sluice-core --example recovery -- 1000000 [BODY_BYTES] [DIR]`
+//! Fills a queue with N messages of BODY_BYTES (default 100) (sent in batches of 10 through the broker, relaxed
 //! durability for speed), closes, reopens (replaying the log), checkpoints, reopens again
 //! (replaying the snapshot), and prints the figures.
 
@@ -37,7 +37,8 @@ fn open(dir: &std::path::Path) -> (Arc<Broker>, f64) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
-    let dir = std::path::PathBuf::from(args.get(2).cloned().unwrap_or_else(|| format!("/tmp/sluice-recovery-{n}")));
+    let body_len: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100);
+    let dir = std::path::PathBuf::from(args.get(3).cloned().unwrap_or_else(|| format!("/tmp/sluice-recovery-{n}")));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     let rss0 = rss_kib();
@@ -54,12 +55,12 @@ fn main() {
     b.create_queue(c).expect("create");
     let k = key("000000000000", "r");
     let sender: Arc<str> = "000000000000".into();
-    let body = [b'x'; 100];
+    let body = vec![b'x'; body_len];
     let t = Instant::now();
     for _ in 0..n / 10 {
         let entries: Vec<SendEntry> = (0..10)
             .map(|_| SendEntry {
-                size: 100,
+                size: u32::try_from(body_len).expect("small"),
                 body: &body,
                 attributes: b"",
                 body_md5: [0; 16],
@@ -89,7 +90,7 @@ fn main() {
     let (b, replay_snap) = open(&dir);
     b.shutdown();
     println!(
-        "messages={n} fill_s={fill:.2} log_bytes={log_bytes} recover_from_log_s={replay_log:.3} checkpoint_s={cp:.3} \
+        "messages={n} body_bytes={body_len} fill_s={fill:.2} log_bytes={log_bytes} recover_from_log_s={replay_log:.3} checkpoint_s={cp:.3} \
          disk_bytes_after_checkpoint={snap_bytes} disk_bytes_per_message={} recover_from_snapshot_s={replay_snap:.3} \
          rss_bytes_per_message={}",
         snap_bytes / n as u64,

@@ -302,12 +302,12 @@ impl Broker {
                 e.config(&inner.state.config).map(&inner.attributes).map(&inner.tags);
                 e.u64(inner.created_ms).u64(inner.modified_ms);
                 let (next_seq, next_sn) = inner.state.sequence_state();
-                e.u8(journal::SEQUENCE).u64(q.id).u64(next_seq).u128(next_sn);
+                e.u8(journal::SEQUENCE).u64(q.id).u64(next_seq).u64(next_sn);
                 for (seq, m) in inner.state.messages() {
                     e.u8(journal::MESSAGE).message(q.id, *seq, m, None);
                 }
                 for (k, o, expires) in inner.state.dedup_entries() {
-                    e.u8(journal::DEDUP).u64(q.id).blob(k.as_bytes()).raw(&o.message_id).u128(o.sequence_number).u64(expires);
+                    e.u8(journal::DEDUP).u64(q.id).blob(k.as_bytes()).raw(&o.message_id).u64(o.sequence_number).u64(expires);
                 }
             }
             token
@@ -408,7 +408,7 @@ impl Broker {
             for (old_seq, mut m) in moved {
                 m.state = State::Ready;
                 if !std::ptr::eq(target, source) {
-                    m.dead_letter_source_arn = Some(source.arn.clone());
+                    m.set_dead_letter_source_arn(Some(source.arn.clone()));
                 }
                 let seq = inner.state.take_seq();
                 // One record: the copy and the removal land together or not at all.
@@ -685,14 +685,14 @@ impl Broker {
         for (_, mut m) in taken {
             let target = match &fixed {
                 Some(q) => Some(q.clone()),
-                None => m.dead_letter_source_arn.as_deref().and_then(arn_key).and_then(|k| self.get(&k).ok()),
+                None => m.dead_letter_source_arn().and_then(arn_key).and_then(|k| self.get(&k).ok()),
             };
             // No destination any more: the message stays where it was.
             let target = target.unwrap_or_else(|| source.clone());
             if !Arc::ptr_eq(&target, &source) {
                 m.receive_count = 0;
                 m.first_receive_ms = 0;
-                m.dead_letter_source_arn = None;
+                m.set_dead_letter_source_arn(None);
             }
             m.state = State::Ready;
             match by_target.iter_mut().find(|(q, _)| Arc::ptr_eq(q, &target)) {

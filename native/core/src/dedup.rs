@@ -9,7 +9,7 @@ use crate::limits::DEDUP_WINDOW_MS;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Original {
     pub message_id: [u8; 16],
-    pub sequence_number: u128,
+    pub sequence_number: u64,
 }
 
 #[derive(Default)]

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::message::{Message, Payload, State};
+use crate::message::{Extra, Message, Payload, State};
 use crate::queue::{QueueConfig, Redrive};
 
 pub const META: u8 = 1;
@@ -45,10 +45,6 @@ impl Enc {
         self
     }
     pub fn u64(&mut self, v: u64) -> &mut Self {
-        self.buf.extend_from_slice(&v.to_le_bytes());
-        self
-    }
-    pub fn u128(&mut self, v: u128) -> &mut Self {
         self.buf.extend_from_slice(&v.to_le_bytes());
         self
     }
@@ -94,15 +90,15 @@ impl Enc {
         };
         self.u64(m.sent_ms)
             .blob(m.sender_id.as_bytes())
-            .opt(m.trace_header.as_deref())
+            .opt(m.trace_header())
             .opt(m.group_id.as_deref())
-            .opt(m.dedup_id.as_deref())
-            .u128(m.sequence_number)
+            .opt(m.dedup_id())
+            .u64(m.sequence_number)
             .u32(m.receive_count)
             .u64(m.first_receive_ms)
             .u64(m.lease_start_ms)
             .u32(m.lease_gen)
-            .opt(m.dead_letter_source_arn.as_deref());
+            .opt(m.dead_letter_source_arn());
         match m.state {
             State::Ready => self.u8(0).u64(0),
             State::Delayed(t) => self.u8(1).u64(t),
@@ -141,9 +137,6 @@ impl<'a> Dec<'a> {
     }
     pub fn u64(&mut self) -> Result<u64, Malformed> {
         Ok(u64::from_le_bytes(self.take(8)?.try_into().map_err(|_| Malformed("u64"))?))
-    }
-    pub fn u128(&mut self) -> Result<u128, Malformed> {
-        Ok(u128::from_le_bytes(self.take(16)?.try_into().map_err(|_| Malformed("u128"))?))
     }
     pub fn md5(&mut self) -> Result<[u8; 16], Malformed> {
         self.take(16)?.try_into().map_err(|_| Malformed("digest"))
@@ -195,28 +188,35 @@ impl<'a> Dec<'a> {
         let attributes = self.blob()?;
         let body_md5 = self.md5()?;
         let attributes_md5 = if self.u8()? == 1 { Some(self.md5()?) } else { None };
+        let sent_ms = self.u64()?;
+        let sender_id: Arc<str> = self.str()?.into();
+        let trace_header = self.opt()?;
+        let group_id: Option<Arc<str>> = self.opt()?.map(Into::into);
+        let dedup_id = self.opt()?;
+        let sequence_number = self.u64()?;
+        let (receive_count, first_receive_ms, lease_start_ms, lease_gen) = (self.u32()?, self.u64()?, self.u64()?, self.u32()?);
+        let dead_letter_source_arn: Option<Arc<str>> = self.opt()?.map(Into::into);
+        let state = match (self.u8()?, self.u64()?) {
+            (0, _) => State::Ready,
+            (1, t) => State::Delayed(t),
+            (2, t) => State::Inflight(t),
+            _ => return Err(Malformed("message state")),
+        };
         let m = Message {
             id,
             payload: Payload::new(body, attributes),
             body_md5,
             attributes_md5,
-            sent_ms: self.u64()?,
-            sender_id: self.str()?.into(),
-            trace_header: self.opt()?.map(Into::into),
-            group_id: self.opt()?.map(Into::into),
-            dedup_id: self.opt()?.map(Into::into),
-            sequence_number: self.u128()?,
-            receive_count: self.u32()?,
-            first_receive_ms: self.u64()?,
-            lease_start_ms: self.u64()?,
-            lease_gen: self.u32()?,
-            dead_letter_source_arn: self.opt()?.map(Into::into),
-            state: match (self.u8()?, self.u64()?) {
-                (0, _) => State::Ready,
-                (1, t) => State::Delayed(t),
-                (2, t) => State::Inflight(t),
-                _ => return Err(Malformed("message state")),
-            },
+            sent_ms,
+            sender_id,
+            group_id,
+            sequence_number,
+            receive_count,
+            first_receive_ms,
+            lease_start_ms,
+            lease_gen,
+            extra: Extra::of(trace_header, dedup_id, dead_letter_source_arn),
+            state,
         };
         let dedup_key = self.opt()?.map(str::to_owned);
         Ok((queue_id, seq, m, dedup_key))

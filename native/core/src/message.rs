@@ -57,18 +57,56 @@ pub struct Message {
     pub attributes_md5: Option<[u8; 16]>,
     pub sent_ms: u64,
     pub sender_id: Arc<str>,
-    pub trace_header: Option<Box<str>>,
     pub group_id: Option<Arc<str>>,
-    pub dedup_id: Option<Box<str>>,
-    /// FIFO only; 0 on standard queues.
-    pub sequence_number: u128,
+    /// FIFO only; 0 on standard queues. 20 digits on AWS, which fits a u64.
+    pub sequence_number: u64,
     pub receive_count: u32,
     pub first_receive_ms: u64,
     /// When the current lease began; ChangeMessageVisibility may not extend past 12 h from it.
     pub lease_start_ms: u64,
     /// Bumped on every receive, so a receipt handle from an earlier receive is recognised as stale.
     pub lease_gen: u32,
-    /// Set when redrive moved the message here: the ARN of the queue it came from.
-    pub dead_letter_source_arn: Option<Arc<str>>,
+    /// Fields most messages lack, out of line (shared on delivery, not copied).
+    pub extra: Option<Arc<Extra>>,
     pub state: State,
 }
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Extra {
+    pub trace_header: Option<Box<str>>,
+    pub dedup_id: Option<Box<str>>,
+    /// Set when redrive moved the message here: the ARN of the queue it came from.
+    pub dead_letter_source_arn: Option<Arc<str>>,
+}
+
+impl Extra {
+    /// `None` when every field is empty, so plain messages carry no allocation.
+    #[must_use]
+    pub fn of(trace_header: Option<&str>, dedup_id: Option<&str>, dead_letter_source_arn: Option<Arc<str>>) -> Option<Arc<Self>> {
+        if trace_header.is_none() && dedup_id.is_none() && dead_letter_source_arn.is_none() {
+            return None;
+        }
+        Some(Arc::new(Self { trace_header: trace_header.map(Into::into), dedup_id: dedup_id.map(Into::into), dead_letter_source_arn }))
+    }
+}
+
+impl Message {
+    #[must_use]
+    pub fn trace_header(&self) -> Option<&str> {
+        self.extra.as_ref()?.trace_header.as_deref()
+    }
+    #[must_use]
+    pub fn dedup_id(&self) -> Option<&str> {
+        self.extra.as_ref()?.dedup_id.as_deref()
+    }
+    #[must_use]
+    pub fn dead_letter_source_arn(&self) -> Option<&str> {
+        self.extra.as_ref()?.dead_letter_source_arn.as_deref()
+    }
+    pub fn set_dead_letter_source_arn(&mut self, arn: Option<Arc<str>>) {
+        let e = self.extra.as_deref().cloned().unwrap_or_default();
+        self.extra = Extra::of(e.trace_header.as_deref(), e.dedup_id.as_deref(), arn);
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<Message>() <= 176, "Message grew: memory per message is a target");

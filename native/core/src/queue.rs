@@ -11,7 +11,7 @@ use crate::journal::{self, Enc};
 use crate::limits::{
     INFLIGHT_PER_QUEUE_MAX, RECEIVE_REQUEST_ATTEMPT_WINDOW_MS, VISIBILITY_TIMEOUT_S_MAX,
 };
-use crate::message::{Message, Payload, State};
+use crate::message::{Extra, Message, Payload, State};
 use crate::receipt::Receipt;
 
 /// Where redrive sends a message received too often.
@@ -84,7 +84,7 @@ pub enum SendError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sent {
     pub message_id: [u8; 16],
-    pub sequence_number: u128,
+    pub sequence_number: u64,
     /// Inside the dedup window of an earlier send: accepted, not enqueued again.
     pub duplicate: bool,
     pub seq: u64,
@@ -143,12 +143,14 @@ struct Attempt {
 pub struct QueueState {
     pub id: u64,
     pub config: QueueConfig,
-    messages: BTreeMap<u64, Message>,
+    /// Boxed: a B-tree node then holds 8-byte pointers, so its unused slots cost little
+    /// (appends in sequence order leave nodes about half full).
+    messages: BTreeMap<u64, Box<Message>>,
     ready: Groups,
     inflight: BTreeSet<(u64, u64)>,
     delayed: BTreeSet<(u64, u64)>,
     next_seq: u64,
-    next_sequence_number: u128,
+    next_sequence_number: u64,
     dedup: DedupWindow,
     attempts: HashMap<Box<str>, Attempt>,
     /// Bit per worker thread with a receive parked here.
@@ -158,7 +160,7 @@ pub struct QueueState {
 }
 
 /// FIFO sequence numbers are 20 digits on AWS; starting here keeps them that long.
-const SEQUENCE_NUMBER_BASE: u128 = 10_000_000_000_000_000_000;
+const SEQUENCE_NUMBER_BASE: u64 = 10_000_000_000_000_000_000;
 
 impl QueueState {
     #[must_use]
@@ -219,15 +221,13 @@ impl QueueState {
             attributes_md5: e.attributes_md5,
             sent_ms: now_ms,
             sender_id: sender_id.clone(),
-            trace_header: e.trace_header.map(Into::into),
             group_id: group,
-            dedup_id: e.dedup_id.map(Into::into),
             sequence_number,
             receive_count: 0,
             first_receive_ms: 0,
             lease_start_ms: 0,
             lease_gen: 0,
-            dead_letter_source_arn: None,
+            extra: Extra::of(e.trace_header, e.dedup_id, None),
             state,
         };
         if let Some(j) = &mut fx.journal {
@@ -256,7 +256,7 @@ impl QueueState {
                 self.timer(deadline, fx);
             }
         }
-        assert!(self.messages.insert(seq, message).is_none(), "sequence numbers are unique");
+        assert!(self.messages.insert(seq, Box::new(message)).is_none(), "sequence numbers are unique");
     }
 
     /// Next sequence number to assign (for a dead-letter move into this queue).
@@ -310,7 +310,7 @@ impl QueueState {
 
     /// Drops a message from every index it is in.
     fn remove(&mut self, seq: u64) -> Option<Message> {
-        let m = self.messages.remove(&seq)?;
+        let m = *self.messages.remove(&seq)?;
         match m.state {
             State::Ready => {} // its ready entry is skipped when reached
             State::Delayed(due) => {
@@ -346,7 +346,7 @@ impl QueueState {
                     let m = self.messages.get(&seq)?;
                     (m.lease_gen == gen && matches!(m.state, State::Inflight(_))).then(|| Delivery {
                         receipt: Receipt { queue_id: 0, seq, lease_gen: gen },
-                        message: m.clone(),
+                        message: (**m).clone(),
                     })
                 }).collect();
                 if same.len() == a.leases.len() && !same.is_empty() {
@@ -376,7 +376,7 @@ impl QueueState {
             }
             if let Some(r) = &redrive {
                 if m.receive_count >= r.max_receive_count {
-                    let m = messages.remove(&seq).expect("just looked up");
+                    let m = *messages.remove(&seq).expect("just looked up");
                     dead.push((seq, m));
                     return Pick::Skipped;
                 }
@@ -394,7 +394,7 @@ impl QueueState {
                 j.u8(journal::RECEIVE).u64(queue_id).u64(seq).u32(m.lease_gen).u64(deadline);
                 j.u32(m.receive_count).u64(m.first_receive_ms).u64(m.lease_start_ms);
             }
-            out.push(Delivery { receipt: Receipt { queue_id: 0, seq, lease_gen: m.lease_gen }, message: m.clone() });
+            out.push(Delivery { receipt: Receipt { queue_id: 0, seq, lease_gen: m.lease_gen }, message: (**m).clone() });
             Pick::Taken
         });
         if out.len() == start {
@@ -555,7 +555,7 @@ impl QueueState {
 
     /// Every stored message, for snapshots and peeking.
     pub fn messages(&self) -> impl Iterator<Item = (&u64, &Message)> {
-        self.messages.iter()
+        self.messages.iter().map(|(k, m)| (k, &**m))
     }
 
     #[must_use]
@@ -579,11 +579,11 @@ impl QueueState {
 
     /// Counters a snapshot must keep even when no message carries them any more.
     #[must_use]
-    pub fn sequence_state(&self) -> (u64, u128) {
+    pub fn sequence_state(&self) -> (u64, u64) {
         (self.next_seq, self.next_sequence_number)
     }
 
-    pub fn restore_sequence_state(&mut self, next_seq: u64, next_sequence_number: u128) {
+    pub fn restore_sequence_state(&mut self, next_seq: u64, next_sequence_number: u64) {
         self.next_seq = self.next_seq.max(next_seq);
         self.next_sequence_number = self.next_sequence_number.max(next_sequence_number);
     }

@@ -20,7 +20,7 @@ pub struct QueueImage {
     pub modified_ms: u64,
     pub messages: BTreeMap<u64, Message>,
     pub next_seq: u64,
-    pub next_sequence_number: u128,
+    pub next_sequence_number: u64,
     /// (key, original, expiry ms).
     pub dedup: Vec<(String, Original, u64)>,
 }
@@ -131,7 +131,7 @@ impl Image {
                 }
             }
             journal::SEQUENCE => {
-                let (qid, next_seq, next_sn) = (d.u64()?, d.u64()?, d.u128()?);
+                let (qid, next_seq, next_sn) = (d.u64()?, d.u64()?, d.u64()?);
                 if let Some(q) = self.queues.get_mut(&qid) {
                     q.next_seq = q.next_seq.max(next_seq);
                     q.next_sequence_number = q.next_sequence_number.max(next_sn);
@@ -140,7 +140,7 @@ impl Image {
             journal::DEDUP => {
                 let qid = d.u64()?;
                 let key = d.str()?.to_owned();
-                let o = Original { message_id: d.md5()?, sequence_number: d.u128()? };
+                let o = Original { message_id: d.md5()?, sequence_number: d.u64()? };
                 let expires = d.u64()?;
                 if let Some(q) = self.queues.get_mut(&qid) {
                     q.dedup.push((key, o, expires));

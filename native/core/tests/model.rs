@@ -170,7 +170,7 @@ fn run(seed: u64, steps: usize) {
                     }
                 }
                 // FIFO: within a receive, each group's messages come in send order.
-                let mut last: HashMap<String, u128> = HashMap::new();
+                let mut last: HashMap<String, u64> = HashMap::new();
                 for d in &got.deliveries {
                     if let Some(g) = &d.message.group_id {
                         if fifo {
