@@ -45,6 +45,8 @@ export interface Logger {
 /** A Logger that can also write request lines (log.ts's Log); used when config.logRequests. */
 export type RequestLogger = Logger & { request?(r: RequestLog): void };
 
+const USED_HEADERS = ['x-amz-target', 'host', 'content-length', 'content-type', 'authorization', 'accept', 'x-amz-date', 'x-amz-security-token'];
+
 /** Bound on how long close() waits for pending answers before closing connections. */
 export const SHUTDOWN_MS = 10_000;
 
@@ -75,7 +77,10 @@ export async function startServer(config: Config, log: Logger): Promise<Server> 
   const state: State = { core, config, longPoll, log, metrics: config.metrics ? metrics : null, stopping: false, pending: 0, onIdle: null };
   const metricsText = () => metricsCollector()?.() ?? metrics.text().then((t) => t + coreMetricsText(core, config.metricsQueueSeriesMax));
   const handler: Handler = (x) => handle(x, state, metricsText);
-  const opts = { host: config.host, port: config.port, bodyBytesMax: LIMITS.request_body_bytes_max };
+  // Without signature verification the server reads only these headers (the access key in
+  // Authorization still picks the account).
+  const headers = config.auth === 'sigv4' ? null : USED_HEADERS;
+  const opts = { host: config.host, port: config.port, bodyBytesMax: LIMITS.request_body_bytes_max, headers };
   let transport: Server['transport'] = 'node';
   const uws = config.transport === 'node' ? null : loadUws();
   let serve: (port: number, h: Handler) => Promise<Listening>;

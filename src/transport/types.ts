@@ -40,6 +40,11 @@ export interface TransportOptions {
   port: number;
   /** Larger bodies get 413 without being buffered whole. */
   bodyBytesMax: number;
+  /**
+   * Header names (lower case) the server reads; `null` copies every header (SigV4 verification
+   * needs all signed headers). Copying only these is cheaper per request.
+   */
+  headers: readonly string[] | null;
 }
 
 export const STATUS_TEXT: Record<number, string> = {

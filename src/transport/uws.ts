@@ -20,9 +20,16 @@ export function serveUws(uws: Uws, opts: TransportOptions, handler: Handler): Pr
   const app = uws.App();
   app.any('/*', (res: Uws, req: Uws) => {
     const headers: Record<string, string> = {};
-    req.forEach((k: string, v: string) => {
-      headers[k] = v;
-    });
+    if (opts.headers === null) {
+      req.forEach((k: string, v: string) => {
+        headers[k] = v;
+      });
+    } else {
+      for (const k of opts.headers) {
+        const v = req.getHeader(k);
+        if (v !== '') headers[k] = v;
+      }
+    }
     const method = req.getCaseSensitiveMethod ? req.getCaseSensitiveMethod() : req.getMethod().toUpperCase();
     const path = req.getUrl();
     const query = req.getQuery() ?? '';

@@ -78,7 +78,15 @@ impl Writer {
     }
 }
 
+/// 8-4-4-4-12 hex, as AWS writes message ids.
 pub fn uuid(b: &[u8; 16]) -> String {
     let h = sluice_core::receipt::hex(b);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    let mut s = String::with_capacity(36);
+    for (i, part) in [&h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]].into_iter().enumerate() {
+        if i > 0 {
+            s.push('-');
+        }
+        s.push_str(part);
+    }
+    s
 }

@@ -1,8 +1,6 @@
 //! Receipt handles: opaque, self-validating tokens naming (queue, message, lease generation), so
 //! a stale or forged handle is recognised without a table scan.
 
-use std::fmt::Write as _;
-
 /// What a handle names. `queue_id` is never reused, so a handle from a deleted queue that was
 /// recreated under the same name does not match the new queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,14 +75,16 @@ pub fn decode(key: u64, handle: &str) -> Option<Receipt> {
     (check(key, r) == half(20)).then_some(r)
 }
 
-/// Lower-case hex, for MD5 digests and ids.
+/// Lower-case hex, for MD5 digests and ids (a table, not `fmt`: it runs per message).
 #[must_use]
 pub fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)]);
+        out.push(DIGITS[usize::from(b & 15)]);
     }
-    s
+    String::from_utf8(out).expect("hex digits are ASCII")
 }
 
 #[cfg(test)]
