@@ -105,12 +105,13 @@ export class Core {
   private readonly handle: BrokerHandle;
   private durableLsn = 0;
   private pendingLsn = 0;
-  private readonly waiting: { lsn: number; resolve: () => void }[] = [];
+  private readonly waiting: { lsn: number; resolve: () => void; reject: (e: SqsError) => void }[] = [];
 
   constructor(dataDir: string, durability: string, onWake: (queueId: number) => void) {
     this.handle = new binding.BrokerHandle(dataDir, durability, ([kind, value]) => {
       if (kind === 1) onWake(value);
       else if (kind === 2) this.durable(value);
+      else if (kind === 3) this.storageFailed(value);
     });
   }
 
@@ -120,6 +121,12 @@ export class Core {
     let n = 0;
     while (n < this.waiting.length && this.waiting[n]!.lsn <= lsn) this.waiting[n++]!.resolve();
     if (n) this.waiting.splice(0, n);
+  }
+
+  /** The log failed: what is durable stays acknowledged, everything after fails. */
+  private storageFailed(durable: number): void {
+    this.durable(durable);
+    for (const w of this.waiting.splice(0)) w.reject(storageFailure());
   }
 
   private note(lsn: number): void {
@@ -133,12 +140,15 @@ export class Core {
     return l;
   }
 
-  /** `null` when `lsn` is durable already; otherwise a promise that resolves when it is. */
+  /**
+   * `null` when `lsn` is durable already; otherwise a promise that resolves when it is, or
+   * rejects with ServiceUnavailable if the log fails first.
+   */
   whenDurable(lsn: number): Promise<void> | null {
     if (lsn === 0 || lsn <= this.durableLsn) return null;
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       // Lsns of one thread's calls increase, so the list stays sorted.
-      this.waiting.push({ lsn, resolve });
+      this.waiting.push({ lsn, resolve, reject });
     });
   }
 

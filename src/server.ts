@@ -300,7 +300,7 @@ function handle(x: Exchange, s: State, metricsText: () => Promise<string>): void
     // A change is acknowledged only once its log record is durable (see Core.takeLsn).
     const durable = core.whenDurable(core.takeLsn());
     if (out instanceof Promise) out.then(ok, (e) => fail(e, action));
-    else if (durable) durable.then(() => ok(out));
+    else if (durable) durable.then(() => ok(out), (e) => fail(e, action));
     else ok(out);
   } catch (e) {
     core.takeLsn();

@@ -25,7 +25,8 @@ use md5::{Digest, Md5};
 use sha2::Sha256;
 
 /// (event kind, value): kind 1 = a queue (value = its id) has something for parked receives;
-/// kind 2 = the log is durable up to Lsn `value`.
+/// kind 2 = the log is durable up to Lsn `value`; kind 3 = the log failed, durable up to `value`
+/// (answers waiting for later Lsns fail).
 type EventFn = ThreadsafeFunction<(u32, f64), (), (u32, f64), Status, false, true>;
 
 use sluice_core::limits::QUEUE_COUNT_MAX;
@@ -33,8 +34,9 @@ use sluice_core::limits::QUEUE_COUNT_MAX;
 /// The log may grow to this before the first checkpoint; after that, to twice the last
 /// snapshot. 64 MiB keeps checkpoints rare at low volume (each rewrites all live data).
 const CHECKPOINT_LOG_BYTES_MIN: u64 = 64 * 1024 * 1024;
-/// How often the compactor looks at the log's size.
-const CHECKPOINT_POLL_MS: u64 = 1_000;
+/// How often the compactor looks at the log's size and health (a failed log is reported to
+/// waiting requests within this time).
+const CHECKPOINT_POLL_MS: u64 = 250;
 /// Relaxed durability: fsync at least this often (issue 4: "at least every 100 ms").
 const RELAXED_FSYNC_INTERVAL_MS: u64 = 100;
 
@@ -111,6 +113,17 @@ fn open_shared(data_dir: &str, durability: Durability) -> Result<Arc<Shared>> {
             .spawn(move || loop {
                 std::thread::sleep(std::time::Duration::from_millis(CHECKPOINT_POLL_MS));
                 let Some(s) = weak.upgrade() else { return };
+                if s.broker.storage_failed() {
+                    // Answers waiting on the log get ServiceUnavailable now (event 3), and a
+                    // full disk is retried each poll, so the broker recovers when space returns.
+                    #[allow(clippy::cast_precision_loss)]
+                    let durable = s.broker.durable_lsn() as f64;
+                    for f in s.workers.lock().values() {
+                        f.call((3, durable), ThreadsafeFunctionCallMode::NonBlocking);
+                    }
+                    s.broker.retry_storage();
+                    continue;
+                }
                 // A failed checkpoint leaves the log as it was; the next poll tries again.
                 let _ = s.broker.maybe_checkpoint(CHECKPOINT_LOG_BYTES_MIN);
             })

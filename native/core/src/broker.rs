@@ -278,6 +278,18 @@ impl Broker {
         }
     }
 
+    /// Whether the log has failed (an I/O error, or a full disk): appends are refused.
+    #[must_use]
+    pub fn storage_failed(&self) -> bool {
+        self.wal.as_ref().is_some_and(|w| w.stats().failed)
+    }
+
+    /// After a full disk, tries the failed write again (the operator may have freed space);
+    /// true when the log accepts appends again. Other I/O failures stay final.
+    pub fn retry_storage(&self) -> bool {
+        self.wal.as_ref().is_none_or(|w| w.retry_after_error().is_ok())
+    }
+
     #[must_use]
     pub fn durable_lsn(&self) -> u64 {
         self.wal.as_ref().map_or(0, |w| w.durable_lsn())
