@@ -308,7 +308,8 @@ impl Broker {
             let _g = self.gate.write();
             let token = wal.begin_checkpoint()?;
             e.u8(journal::META).u64(self.receipt_key).u64(self.next_queue_id.load(Ordering::Relaxed));
-            for q in self.queues.read().values() {
+            let all: Vec<_> = self.queues.read().values().cloned().collect();
+            for q in all {
                 let inner = q.inner.lock();
                 e.u8(journal::QUEUE_CREATE).u64(q.id).blob(q.key.as_bytes()).blob(q.arn.as_bytes());
                 e.config(&inner.state.config).map(&inner.attributes).map(&inner.tags);
@@ -358,7 +359,9 @@ impl Broker {
 
     pub fn release_worker(&self, w: u32) {
         *self.workers.lock() &= !(1u64 << w);
-        for q in self.queues.read().values() {
+        // Collect first: no queue mutex is taken while `queues` is held (docs/locking.md).
+        let all: Vec<_> = self.queues.read().values().cloned().collect();
+        for q in all {
             q.inner.lock().state.unpark(w);
         }
     }
@@ -444,7 +447,8 @@ impl Broker {
     pub fn create_queue(&self, c: CreateQueue) -> Result<(u64, bool, u64), CreateError> {
         let key: Arc<str> = key(c.account, c.name).into();
         let now = self.now_ms();
-        if let Some(q) = self.queues.read().get(&key) {
+        let existing = self.queues.read().get(&key).cloned();
+        if let Some(q) = existing {
             let inner = q.inner.lock();
             let same = c.given.iter().all(|k| inner.attributes.get(k) == c.attributes.get(k));
             return if same { Ok((q.id, false, 0)) } else { Err(CreateError::AlreadyExists) };
@@ -589,9 +593,8 @@ impl Broker {
 
     /// Queues whose RedrivePolicy names `dead_letter_key`.
     pub fn dead_letter_sources(&self, dead_letter_key: &str) -> Vec<String> {
-        self.queues
-            .read()
-            .values()
+        let all: Vec<_> = self.queues.read().values().cloned().collect();
+        all.iter()
             .filter(|q| {
                 let inner = q.inner.lock();
                 inner.state.config.redrive.as_ref().is_some_and(|r| &*r.dead_letter_key == dead_letter_key)
