@@ -375,12 +375,17 @@ impl Broker {
         self.queues.read().get(key).cloned().ok_or(QueueError::DoesNotExist)
     }
 
-    fn after(&self, q: &Queue, fx: Effects) {
-        if fx.wake_workers != 0 {
+    /// Tells the workers in `workers` that queue `queue_id` has something for their parked receives.
+    fn wake(&self, workers: u64, queue_id: u64) {
+        if workers != 0 {
             if let Some(n) = &*self.notify.read() {
-                n.wake(fx.wake_workers, q.id);
+                n.wake(workers, queue_id);
             }
         }
+    }
+
+    fn after(&self, q: &Queue, fx: Effects) {
+        self.wake(fx.wake_workers, q.id);
         if let Some(due) = fx.timer_ms {
             self.timers.schedule(due, q.id);
         }
@@ -436,11 +441,7 @@ impl Broker {
             // A failed append leaves the move in memory only; the message stays at least once.
             let _ = self.commit(&mut fx);
         }
-        if fx.wake_workers != 0 {
-            if let Some(n) = &*self.notify.read() {
-                n.wake(fx.wake_workers, target.id);
-            }
-        }
+        self.wake(fx.wake_workers, target.id);
     }
 
     /// Returns (queue id, created, Lsn to wait for).
@@ -505,11 +506,7 @@ impl Broker {
             let mut inner = q.inner.lock();
             inner.state.take_parked()
         };
-        if parked != 0 {
-            if let Some(n) = &*self.notify.read() {
-                n.wake(parked, q.id);
-            }
-        }
+        self.wake(parked, q.id);
         Ok(lsn)
     }
 
@@ -727,11 +724,7 @@ impl Broker {
                     inner.state.insert(seq, m, &mut tfx);
                 }
             }
-            if tfx.wake_workers != 0 {
-                if let Some(n) = &*self.notify.read() {
-                    n.wake(tfx.wake_workers, target.id);
-                }
-            }
+            self.wake(tfx.wake_workers, target.id);
         }
         let lsn = self.commit(&mut fx).map_err(|_| MoveError::Storage)?;
         Ok((moved, lsn))
