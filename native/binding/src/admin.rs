@@ -87,7 +87,7 @@ fn done(lsn: u64) -> Value {
 }
 
 /// Runs one admin operation; the answer is JSON with either results or `{"error": CODE}`.
-pub fn run(b: &Arc<Broker>, op: &str, request: &str) -> Result<String, String> {
+pub fn run(b: &Arc<Broker>, op: &str, request: &str) -> Result<Value, String> {
     let r: Request = serde_json::from_str(request).map_err(|e| format!("bad admin request: {e}"))?;
     let out = match op {
         "create" => {
@@ -142,5 +142,5 @@ pub fn run(b: &Arc<Broker>, op: &str, request: &str) -> Result<String, String> {
         }
         _ => return Err(format!("unknown admin op {op}")),
     };
-    Ok(out.to_string())
+    Ok(out)
 }

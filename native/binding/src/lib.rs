@@ -7,6 +7,7 @@ mod admin;
 mod codec;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use napi::bindgen_prelude::{Buffer, Uint32Array};
@@ -40,10 +41,19 @@ const CHECKPOINT_POLL_MS: u64 = 250;
 /// Relaxed durability: fsync at least this often (issue 4: "at least every 100 ms").
 const RELAXED_FSYNC_INTERVAL_MS: u64 = 100;
 
+/// One worker thread's event callback and what it waits for from the log.
+struct Slot {
+    events: EventFn,
+    /// Highest Lsn handed to this worker that it may still wait for.
+    awaited: AtomicU64,
+    /// Highest durable Lsn already reported to it.
+    notified: AtomicU64,
+}
+
 struct Shared {
     broker: Arc<Broker>,
     clock: Arc<SystemClock>,
-    workers: Mutex<HashMap<u32, Arc<EventFn>>>,
+    workers: Mutex<HashMap<u32, Arc<Slot>>>,
     recovery: sluice_core::broker::RecoveryReport,
 }
 
@@ -60,9 +70,9 @@ impl Notify for Shared {
         while mask != 0 {
             let bit = mask.trailing_zeros();
             mask &= mask - 1;
-            if let Some(f) = w.get(&bit) {
+            if let Some(slot) = w.get(&bit) {
                 #[allow(clippy::cast_precision_loss)]
-                f.call((1, queue_id as f64), ThreadsafeFunctionCallMode::NonBlocking);
+                slot.events.call((1, queue_id as f64), ThreadsafeFunctionCallMode::NonBlocking);
             }
         }
     }
@@ -100,9 +110,14 @@ fn open_shared(data_dir: &str, durability: Durability) -> Result<Arc<Shared>> {
     let weak = Arc::downgrade(&shared);
     shared.broker.on_durable(Box::new(move |lsn| {
         if let Some(s) = weak.upgrade() {
-            for f in s.workers.lock().values() {
-                #[allow(clippy::cast_precision_loss)]
-                f.call((2, lsn as f64), ThreadsafeFunctionCallMode::NonBlocking);
+            // Only workers with an answer waiting hear of the commit: an idle worker's event
+            // loop is not woken once per fsync.
+            for w in s.workers.lock().values() {
+                if w.awaited.load(Ordering::SeqCst) > w.notified.load(Ordering::SeqCst) {
+                    w.notified.fetch_max(lsn, Ordering::SeqCst);
+                    #[allow(clippy::cast_precision_loss)]
+                    w.events.call((2, lsn as f64), ThreadsafeFunctionCallMode::NonBlocking);
+                }
             }
         }
     }));
@@ -118,8 +133,8 @@ fn open_shared(data_dir: &str, durability: Durability) -> Result<Arc<Shared>> {
                     // full disk is retried each poll, so the broker recovers when space returns.
                     #[allow(clippy::cast_precision_loss)]
                     let durable = s.broker.durable_lsn() as f64;
-                    for f in s.workers.lock().values() {
-                        f.call((3, durable), ThreadsafeFunctionCallMode::NonBlocking);
+                    for w in s.workers.lock().values() {
+                        w.events.call((3, durable), ThreadsafeFunctionCallMode::NonBlocking);
                     }
                     s.broker.retry_storage();
                     continue;
@@ -139,6 +154,7 @@ fn malformed(_: codec::Malformed) -> Error {
 
 #[napi]
 pub struct BrokerHandle {
+    slot: Arc<Slot>,
     /// `None` after `close`: the last handle to close drops the broker, which flushes the log
     /// and releases the data directory's lock.
     shared: Mutex<Option<Arc<Shared>>>,
@@ -146,6 +162,18 @@ pub struct BrokerHandle {
 }
 
 impl BrokerHandle {
+    /// The Lsn an answer must wait for, or 0 when it is durable already. Records the wait
+    /// before reading the durable Lsn, so a commit in between is either seen here or notified
+    /// (the writer advances the durable Lsn before it runs the callback).
+    fn wait_for(&self, broker: &Broker, lsn: u64) -> f64 {
+        if lsn == 0 {
+            return 0.0;
+        }
+        self.slot.awaited.fetch_max(lsn, Ordering::SeqCst);
+        #[allow(clippy::cast_precision_loss)]
+        if broker.durable_lsn() >= lsn { 0.0 } else { lsn as f64 }
+    }
+
     fn shared(&self) -> Result<Arc<Shared>> {
         self.shared.lock().clone().ok_or_else(|| Error::new(Status::GenericFailure, "broker handle is closed"))
     }
@@ -181,14 +209,20 @@ impl BrokerHandle {
             .broker
             .register_worker()
             .ok_or_else(|| Error::new(Status::GenericFailure, "at most 64 worker threads share a broker"))?;
-        shared.workers.lock().insert(worker, Arc::new(on_event));
-        Ok(Self { shared: Mutex::new(Some(shared)), worker })
+        let slot = Arc::new(Slot { events: on_event, awaited: AtomicU64::new(0), notified: AtomicU64::new(0) });
+        shared.workers.lock().insert(worker, slot.clone());
+        Ok(Self { slot, shared: Mutex::new(Some(shared)), worker })
     }
 
     /// Sync: admin calls are rare and in memory. Request and answer are JSON.
     #[napi]
     pub fn queue_admin(&self, op: String, request: String) -> Result<String> {
-        admin::run(&self.shared()?.broker, &op, &request).map_err(|e| Error::new(Status::InvalidArg, e))
+        let shared = self.shared()?;
+        let mut out = admin::run(&shared.broker, &op, &request).map_err(|e| Error::new(Status::InvalidArg, e))?;
+        if let Some(lsn) = out.get("lsn").and_then(serde_json::Value::as_u64) {
+            out["lsn"] = serde_json::json!(self.wait_for(&shared.broker, lsn));
+        }
+        Ok(out.to_string())
     }
 
     /// Sync: enqueueing is an in-memory insert under the queue's lock.
@@ -241,8 +275,7 @@ impl BrokerHandle {
             Err(e) => w.u8(queue_error(e)),
             Ok((results, lsn)) => {
                 w.u8(0);
-                #[allow(clippy::cast_precision_loss)]
-                w.f64(lsn as f64);
+                w.f64(self.wait_for(&shared.broker, lsn));
                 for (i, res) in results.into_iter().enumerate() {
                     match res {
                         Ok(s) => {
@@ -334,12 +367,12 @@ impl BrokerHandle {
     pub fn delete_batch(&self, key: String, handles: Buffer) -> Result<Buffer> {
         let list = blobs(&handles)?;
         let mut w = Writer::with_capacity(1 + list.len());
-        match self.shared()?.broker.delete_batch(&key, &list) {
+        let shared = self.shared()?;
+        match shared.broker.delete_batch(&key, &list) {
             Err(e) => w.u8(queue_error(e)),
             Ok((rs, lsn)) => {
                 w.u8(0);
-                #[allow(clippy::cast_precision_loss)]
-                w.f64(lsn as f64);
+                w.f64(self.wait_for(&shared.broker, lsn));
                 for r in rs {
                     w.u8(match r {
                         Ok(true) => 0,
@@ -362,12 +395,12 @@ impl BrokerHandle {
         }
         let entries: Vec<(&str, u32)> = list.iter().copied().zip(timeouts_s.iter().copied()).collect();
         let mut w = Writer::with_capacity(1 + list.len());
-        match self.shared()?.broker.change_visibility_batch(&key, &entries) {
+        let shared = self.shared()?;
+        match shared.broker.change_visibility_batch(&key, &entries) {
             Err(e) => w.u8(queue_error(e)),
             Ok((rs, lsn)) => {
                 w.u8(0);
-                #[allow(clippy::cast_precision_loss)]
-                w.f64(lsn as f64);
+                w.f64(self.wait_for(&shared.broker, lsn));
                 for r in rs {
                     w.u8(r.map_or_else(handle_error_code, |()| 0));
                 }
