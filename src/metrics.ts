@@ -8,7 +8,8 @@
 //   age of oldest message) plus the log's and recovery's figures. The core is one per process,
 //   so this text is appended once to the (aggregated) output, never per thread.
 // Names follow CloudWatch's SQS metrics (NumberOfMessagesSent → sqs_number_of_messages_sent_total).
-import { Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast-metrics.js';
 import type { Core } from './native.js';
 
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -18,16 +19,16 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 const SIZE_BUCKETS = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576];
 
 interface QueueSeries {
-  sent: Counter.Internal;
-  received: Counter.Internal;
-  deleted: Counter.Internal;
-  empty: Counter.Internal;
-  size: Histogram.Internal<'queue' | 'account'>;
+  sent: CounterSeries;
+  received: CounterSeries;
+  deleted: CounterSeries;
+  empty: CounterSeries;
+  size: HistogramSeries;
 }
 
 interface RequestSeries {
-  count: Counter.Internal;
-  latency: Histogram.Internal<'action' | 'protocol'>;
+  count: CounterSeries;
+  latency: HistogramSeries;
 }
 
 type Input = Record<string, unknown>;
@@ -50,13 +51,13 @@ const QUEUE_PATH = /\/(\d{12})\/([^/?#]+?)\/?$/;
 
 export class ServerMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'action' | 'protocol' | 'outcome'>;
-  private readonly latency: Histogram<'action' | 'protocol'>;
-  private readonly sent: Counter<'queue' | 'account'>;
-  private readonly received: Counter<'queue' | 'account'>;
-  private readonly deleted: Counter<'queue' | 'account'>;
-  private readonly empty: Counter<'queue' | 'account'>;
-  private readonly size: Histogram<'queue' | 'account'>;
+  private readonly requests: FastCounter;
+  private readonly latency: FastHistogram;
+  private readonly sent: FastCounter;
+  private readonly received: FastCounter;
+  private readonly deleted: FastCounter;
+  private readonly empty: FastCounter;
+  private readonly size: FastHistogram;
   private readonly queues = new Map<string, QueueSeries>();
   private readonly requestSeries = new Map<string, RequestSeries>();
   private other: QueueSeries | null = null;
@@ -64,32 +65,29 @@ export class ServerMetrics {
   /** `queueSeriesMax`: queues beyond this many (per thread, first come) count under queue="_other". */
   constructor(private readonly queueSeriesMax: number, parked: () => number) {
     const registers = [this.registry];
-    this.requests = new Counter({
-      name: 'sluice_requests_total',
-      help: 'API requests by action, protocol (json|query) and outcome (error code, or ok).',
-      labelNames: ['action', 'protocol', 'outcome'],
-      registers,
-    });
-    this.latency = new Histogram({
-      name: 'sluice_request_duration_seconds',
-      help: 'Time from a request decoded to its answer (long polls included).',
-      labelNames: ['action', 'protocol'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    const perQueue = (name: string, help: string) =>
-      new Counter({ name, help, labelNames: ['queue', 'account'], registers });
+    const reg = this.registry;
+    this.requests = new FastCounter(
+      'sluice_requests_total',
+      'API requests by action, protocol (json|query) and outcome (error code, or ok).',
+      reg,
+    );
+    this.latency = new FastHistogram(
+      'sluice_request_duration_seconds',
+      'Time from a request decoded to its answer (long polls included).',
+      reg,
+      LATENCY_BUCKETS,
+    );
+    const perQueue = (name: string, help: string) => new FastCounter(name, help, reg);
     this.sent = perQueue('sqs_number_of_messages_sent_total', 'Messages added to a queue (NumberOfMessagesSent).');
     this.received = perQueue('sqs_number_of_messages_received_total', 'Messages returned by ReceiveMessage (NumberOfMessagesReceived).');
     this.deleted = perQueue('sqs_number_of_messages_deleted_total', 'Successful deletes (NumberOfMessagesDeleted).');
     this.empty = perQueue('sqs_number_of_empty_receives_total', 'ReceiveMessage calls that returned no message (NumberOfEmptyReceives).');
-    this.size = new Histogram({
-      name: 'sqs_sent_message_size_bytes',
-      help: 'Size of messages sent: body plus message attributes (SentMessageSize).',
-      labelNames: ['queue', 'account'],
-      buckets: SIZE_BUCKETS,
-      registers,
-    });
+    this.size = new FastHistogram(
+      'sqs_sent_message_size_bytes',
+      'Size of messages sent: body plus message attributes (SentMessageSize).',
+      reg,
+      SIZE_BUCKETS,
+    );
     new Gauge({
       name: 'sluice_long_polls_parked',
       help: 'ReceiveMessage calls waiting for a message.',
@@ -112,8 +110,8 @@ export class ServerMetrics {
       };
       this.requestSeries.set(k, s);
     }
-    s.count.inc();
-    s.latency.observe(seconds);
+    s.count.value++;
+    this.latency.observe(s.latency, seconds);
   }
 
   /** Counts what a successful action did to messages; cheap for actions that move none. */
@@ -127,34 +125,34 @@ export class ServerMetrics {
     const o = out as Record<string, unknown>;
     switch (kind) {
       case SEND:
-        q.sent.inc();
-        q.size.observe(messageSize(input));
+        q.sent.value++;
+        this.size.observe(q.size, messageSize(input));
         break;
       case SEND_BATCH: {
         const ok = (o['Successful'] as { Id: string }[] | undefined) ?? [];
         if (!ok.length) break;
-        q.sent.inc(ok.length);
+        q.sent.value += ok.length;
         const entries = (input['Entries'] as Input[] | undefined) ?? [];
         const failed = (o['Failed'] as unknown[] | undefined)?.length ?? 0;
-        if (failed === 0) for (const e of entries) q.size.observe(messageSize(e));
+        if (failed === 0) for (const e of entries) this.size.observe(q.size, messageSize(e));
         else {
           const ids = new Set(ok.map((s) => s.Id));
-          for (const e of entries) if (ids.has(e['Id'] as string)) q.size.observe(messageSize(e));
+          for (const e of entries) if (ids.has(e['Id'] as string)) this.size.observe(q.size, messageSize(e));
         }
         break;
       }
       case RECEIVE: {
         const n = (o['Messages'] as unknown[] | undefined)?.length ?? 0;
-        if (n) q.received.inc(n);
-        else q.empty.inc();
+        if (n) q.received.value += n;
+        else q.empty.value++;
         break;
       }
       case DELETE:
-        q.deleted.inc();
+        q.deleted.value++;
         break;
       case DELETE_BATCH: {
         const n = (o['Successful'] as unknown[] | undefined)?.length ?? 0;
-        if (n) q.deleted.inc(n);
+        if (n) q.deleted.value += n;
         break;
       }
     }
