@@ -45,7 +45,7 @@ export interface Logger {
 /** A Logger that can also write request lines (log.ts's Log); used when config.logRequests. */
 export type RequestLogger = Logger & { request?(r: RequestLog): void };
 
-const USED_HEADERS = ['x-amz-target', 'host', 'content-length', 'content-type', 'authorization', 'accept', 'x-amz-date', 'x-amz-security-token'];
+const USED_HEADERS = ['x-amz-target', 'host', 'content-length', 'authorization', 'accept'];
 
 /** Bound on how long close() waits for pending answers before closing connections. */
 export const SHUTDOWN_MS = 10_000;

@@ -10,6 +10,7 @@ export interface HttpRequest {
   /** Lower-case header names. */
   headers: Record<string, string>;
   body: Buffer;
+  /** The peer's address; '' when the server does not need it (signatures off). */
   remoteAddress: string;
   /** The body passed the size cap and was not read; the answer closes the connection. */
   tooLarge?: boolean;

@@ -33,7 +33,8 @@ export function serveUws(uws: Uws, opts: TransportOptions, handler: Handler): Pr
     const method = req.getCaseSensitiveMethod ? req.getCaseSensitiveMethod() : req.getMethod().toUpperCase();
     const path = req.getUrl();
     const query = req.getQuery() ?? '';
-    const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
+    // Only policy conditions (aws:SourceIp) read it, and only with signatures on.
+    const remoteAddress = opts.headers === null ? Buffer.from(res.getRemoteAddressAsText()).toString() : '';
     let done = false;
     let aborted: (() => void) | undefined;
     res.onAborted(() => {
