@@ -620,3 +620,61 @@ impl IdSource {
         b
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry<'a>(body: &'a [u8], group: Option<&'a str>, dedup: Option<&'a str>) -> SendEntry<'a> {
+        SendEntry {
+            size: u32::try_from(body.len()).unwrap(),
+            body,
+            attributes: b"",
+            body_md5: [0; 16],
+            attributes_md5: None,
+            delay_s: None,
+            group_id: group,
+            dedup_id: dedup,
+            dedup_from_content: false,
+            trace_header: None,
+        }
+    }
+
+    /// AWS: a standard queue at 120,000 in-flight messages answers OverLimit; a FIFO queue
+    /// returns no more messages, without an error.
+    #[test]
+    fn in_flight_limit_standard_errors_fifo_returns_nothing() {
+        let sender: Arc<str> = "0".into();
+        let mut fx = Effects::default();
+        let config = QueueConfig { visibility_timeout_s: 600, ..QueueConfig::default() };
+        let mut std_q = QueueState::new(1, config.clone(), 1);
+        for _ in 0..=INFLIGHT_PER_QUEUE_MAX {
+            std_q.send(&entry(b"m", None, None), &sender, 0, &mut fx).unwrap();
+        }
+        let mut out = Vec::new();
+        while out.len() < INFLIGHT_PER_QUEUE_MAX {
+            std_q.receive(10, None, None, None, 1, &mut fx, &mut out).unwrap();
+        }
+        assert_eq!(out.len(), INFLIGHT_PER_QUEUE_MAX);
+        assert_eq!(std_q.receive(10, None, None, None, 1, &mut fx, &mut out), Err(ReceiveError::OverLimit));
+
+        // FIFO: ten messages in each of 12,001 groups; a receive takes one group's ten.
+        let mut fifo = QueueState::new(2, QueueConfig { fifo: true, ..config }, 2);
+        let groups = INFLIGHT_PER_QUEUE_MAX / 10 + 1;
+        for g in 0..groups {
+            let group = g.to_string();
+            for m in 0..10 {
+                let id = format!("{g}-{m}");
+                fifo.send(&entry(b"m", Some(&group), Some(&id)), &sender, 0, &mut fx).unwrap();
+            }
+        }
+        let mut got = Vec::new();
+        while got.len() < INFLIGHT_PER_QUEUE_MAX {
+            fifo.receive(10, None, None, None, 1, &mut fx, &mut got).unwrap();
+        }
+        assert_eq!(got.len(), INFLIGHT_PER_QUEUE_MAX);
+        let before = got.len();
+        assert_eq!(fifo.receive(10, None, None, None, 1, &mut fx, &mut got), Ok(()));
+        assert_eq!(got.len(), before, "past the limit a FIFO receive returns nothing");
+    }
+}
