@@ -21,7 +21,9 @@ const quiet = { info() {}, warn() {}, error: (m: string) => console.error(m) };
 
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sluice-test-'));
-  const config: Config = { ...DEFAULTS, port: 0, dataDir, testClock: true, ...overrides };
+  // SLUICE_TEST_TRANSPORT=node runs a suite on the node:http fallback instead of uWS.
+  const transport = (process.env['SLUICE_TEST_TRANSPORT'] as Config['transport'] | undefined) ?? DEFAULTS.transport;
+  const config: Config = { ...DEFAULTS, port: 0, dataDir, testClock: true, transport, ...overrides };
   const server = await startServer(config, quiet);
   const endpoint = `http://127.0.0.1:${server.port}`;
   const client = new SQSClient({

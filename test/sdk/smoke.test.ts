@@ -14,6 +14,10 @@ describe('smoke: send, receive, delete through the AWS SDK', () => {
   });
   afterAll(async () => t.close());
 
+  it('runs on the transport the suite asked for (uWS, or the node:http fallback)', () => {
+    expect(t.server.transport).toBe(process.env['SLUICE_TEST_TRANSPORT'] === 'node' ? 'node' : 'uws');
+  });
+
   it('round-trips a message with attributes', async () => {
     const { QueueUrl } = await t.client.send(new CreateQueueCommand({ QueueName: 'smoke' }));
     expect(QueueUrl).toMatch(/\/000000000000\/smoke$/);
