@@ -19,7 +19,7 @@ export interface Config {
   testClock: boolean;
   /** 'uws' where its binary loads, 'node' to force node:http. */
   transport: 'auto' | 'uws' | 'node';
-  /** HTTP worker threads sharing the core; 0 = one per CPU core. One when the port is 0. */
+  /** HTTP worker threads sharing the core; 0 = one per CPU core but one. One when the port is 0. */
   workers: number;
   /** The JSON config file read at start ('' for none); --config or SLUICE_CONFIG. */
   configFile: string;
@@ -134,7 +134,7 @@ export function coerce(key: keyof Config, raw: string, label: string = key): Con
     }
     case 'workers': {
       const n = Number(raw);
-      if (!Number.isInteger(n) || n < 0 || n > 64) throw fail('must be 0 (one per core) to 64');
+      if (!Number.isInteger(n) || n < 0 || n > 64) throw fail('must be 0 (automatic) to 64');
       return n;
     }
     case 'accountId':

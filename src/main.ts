@@ -27,7 +27,7 @@ Options (each also read from the environment variable in brackets):
   --log-level LEVEL    debug | info | warn | error     [SLUICE_LOG_LEVEL]   default info
   --durability MODE    fsync | relaxed | memory        [SLUICE_DURABILITY]  default fsync
   --transport T        auto | uws | node               [SLUICE_TRANSPORT]   default auto
-  --workers N          HTTP worker threads, 0 = one per core [SLUICE_WORKERS] default 0
+  --workers N          HTTP worker threads, 0 = cores - 1 (min 1) [SLUICE_WORKERS] default 0
   --auth MODE          off | sigv4 (sigv4 is required in production) [SLUICE_AUTH] default off
   --user KEY:SECRET:ACCOUNT_ID
                        a user acting as its account's root (repeatable)
@@ -104,7 +104,10 @@ interface Served {
 
 /** One server on this thread, or a pool of worker threads on one port (uWS, fixed port). */
 async function serve(config: Config, log: Logger): Promise<Served> {
-  const want = config.workers > 0 ? config.workers : availableParallelism();
+  // Auto: one worker per core but one, which is left to the log's writer thread, the kernel's
+  // network and fsync work and the timers (measured on 2 cores: one worker beat two by 20% with
+  // fsync and matched it in memory mode; bench/RESULTS.md).
+  const want = config.workers > 0 ? config.workers : Math.max(1, availableParallelism() - 1);
   const workers = config.port === 0 || config.transport === 'node' ? 1 : want;
   if (workers > 1 && loadUws() instanceof Error === false) {
     const pool = await startPool(config, workers, log);
