@@ -64,7 +64,10 @@ export class LongPoll {
     if (!set) return;
     for (const w of [...set]) {
       if (w.done) continue;
-      if (w.retry()) this.remove(w);
+      // A receive that found nothing means the rest would too (and it re-registered this
+      // worker with the core): stop, rather than call the core once per parked receive.
+      if (!w.retry()) break;
+      this.remove(w);
     }
   }
 
