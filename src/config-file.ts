@@ -21,6 +21,7 @@ const SCALARS: Record<string, [keyof Config, Kind]> = {
   accountId: ['accountId', 'string'],
   dataDir: ['dataDir', 'string'],
   durability: ['durability', 'string'],
+  payloadMemoryMb: ['payloadMemoryMb', 'number'],
   transport: ['transport', 'string'],
   'metrics.enabled': ['metrics', 'boolean'],
   'metrics.port': ['metricsPort', 'port|null'],

@@ -15,6 +15,8 @@ export interface Config {
   publicHost: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   durability: Durability;
+  /** MiB of message bodies and attributes kept in memory; past it they go to the spill file. */
+  payloadMemoryMb: number;
   /** Enables POST /_sluice/clock for end-to-end tests; never on in production. */
   testClock: boolean;
   /** 'uws' where its binary loads, 'node' to force node:http. */
@@ -61,6 +63,7 @@ export const DEFAULTS: Config = {
   publicHost: '',
   logLevel: 'info',
   durability: 'fsync',
+  payloadMemoryMb: 512,
   testClock: false,
   transport: 'auto',
   workers: 0,
@@ -85,6 +88,7 @@ const ENV: Record<string, keyof Config> = {
   SLUICE_PUBLIC_HOST: 'publicHost',
   SLUICE_LOG_LEVEL: 'logLevel',
   SLUICE_DURABILITY: 'durability',
+  SLUICE_PAYLOAD_MEMORY_MB: 'payloadMemoryMb',
   SLUICE_TRANSPORT: 'transport',
   SLUICE_WORKERS: 'workers',
   SLUICE_CONFIG: 'configFile',
@@ -130,6 +134,11 @@ export function coerce(key: keyof Config, raw: string, label: string = key): Con
     case 'port': {
       const n = Number(raw);
       if (!Number.isInteger(n) || n < 0 || n > 65535) throw fail('must be a port number 0-65535');
+      return n;
+    }
+    case 'payloadMemoryMb': {
+      const n = Number(raw);
+      if (!Number.isFinite(n) || n < 1) throw fail('must be a number of MiB, at least 1');
       return n;
     }
     case 'workers': {

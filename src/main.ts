@@ -26,6 +26,8 @@ Options (each also read from the environment variable in brackets):
                                                        [SLUICE_PUBLIC_HOST]
   --log-level LEVEL    debug | info | warn | error     [SLUICE_LOG_LEVEL]   default info
   --durability MODE    fsync | relaxed | memory        [SLUICE_DURABILITY]  default fsync
+  --payload-memory-mb N  message bodies kept in RAM before they spill to disk
+                                                 [SLUICE_PAYLOAD_MEMORY_MB] default 512
   --transport T        auto | uws | node               [SLUICE_TRANSPORT]   default auto
   --workers N          HTTP worker threads, 0 = cores - 1 (min 1) [SLUICE_WORKERS] default 0
   --auth MODE          off | sigv4 (sigv4 is required in production) [SLUICE_AUTH] default off
@@ -57,6 +59,7 @@ const FLAGS: Record<string, keyof Config> = {
   '--public-host': 'publicHost',
   '--log-level': 'logLevel',
   '--durability': 'durability',
+  '--payload-memory-mb': 'payloadMemoryMb',
   '--transport': 'transport',
   '--workers': 'workers',
   '--auth': 'auth',

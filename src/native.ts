@@ -23,7 +23,12 @@ interface BrokerHandle {
 
 interface Binding {
   checkDataDir(dataDir: string): string;
-  BrokerHandle: new (dataDir: string, durability: string, onEvent: (event: [kind: number, value: number]) => void) => BrokerHandle;
+  BrokerHandle: new (
+    dataDir: string,
+    durability: string,
+    payloadMemoryMaxMb: number,
+    onEvent: (event: [kind: number, value: number]) => void,
+  ) => BrokerHandle;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -107,8 +112,8 @@ export class Core {
   private pendingLsn = 0;
   private readonly waiting: { lsn: number; resolve: () => void; reject: (e: SqsError) => void }[] = [];
 
-  constructor(dataDir: string, durability: string, onWake: (queueId: number) => void) {
-    this.handle = new binding.BrokerHandle(dataDir, durability, ([kind, value]) => {
+  constructor(dataDir: string, durability: string, payloadMemoryMb: number, onWake: (queueId: number) => void) {
+    this.handle = new binding.BrokerHandle(dataDir, durability, payloadMemoryMb, ([kind, value]) => {
       if (kind === 1) onWake(value);
       else if (kind === 2) this.durable(value);
       else if (kind === 3) this.storageFailed(value);

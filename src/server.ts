@@ -64,7 +64,7 @@ interface State {
 
 export async function startServer(config: Config, log: Logger): Promise<Server> {
   let longPoll!: LongPoll;
-  const core = new Core(config.dataDir, config.durability, (queueId) => longPoll.wake(queueId));
+  const core = new Core(config.dataDir, config.durability, config.payloadMemoryMb, (queueId) => longPoll.wake(queueId));
   longPoll = new LongPoll((queueId) => core.unpark(queueId));
   try {
     const made = await provisionQueues(core, config, longPoll);

@@ -5,9 +5,10 @@ export declare class BrokerHandle {
   /**
    * Opens (or joins) the broker for `data_dir`. Sync: it runs once per worker at start.
    * `on_event(kind, value)` is called on this thread when parked receives should retry.
-   * `durability`: "fsync", "relaxed" or "memory" (the first opener of a directory decides).
+   * `durability`: "fsync", "relaxed" or "memory"; `payload_memory_max_mb`: message bodies
+   * kept in memory before they go to the spill file. The first opener of a directory decides.
    */
-  constructor(dataDir: string, durability: string, onEvent: EventFn)
+  constructor(dataDir: string, durability: string, payloadMemoryMaxMb: number, onEvent: EventFn)
   /** Sync: admin calls are rare and in memory. Request and answer are JSON. */
   queueAdmin(op: string, request: string): string
   /** Sync: enqueueing is an in-memory insert under the queue's lock. */

@@ -90,7 +90,7 @@ impl Notify for Notifier {
 
 static REGISTRY: Mutex<Option<HashMap<String, Weak<Shared>>>> = Mutex::new(None);
 
-fn open_shared(data_dir: &str, durability: Durability) -> Result<Arc<Shared>> {
+fn open_shared(data_dir: &str, durability: Durability, payload_memory_max: u64) -> Result<Arc<Shared>> {
     let mut reg = REGISTRY.lock();
     let map = reg.get_or_insert_with(HashMap::new);
     if let Some(s) = map.get(data_dir).and_then(Weak::upgrade) {
@@ -103,7 +103,7 @@ fn open_shared(data_dir: &str, durability: Durability) -> Result<Arc<Shared>> {
         h.write(data_dir.as_bytes());
         h.finish()
     };
-    let (broker, report) = Broker::open(std::path::Path::new(data_dir), durability, clock.clone(), seed, QUEUE_COUNT_MAX)
+    let (broker, report) = Broker::open(std::path::Path::new(data_dir), durability, clock.clone(), seed, QUEUE_COUNT_MAX, payload_memory_max)
         .map_err(|e| Error::new(Status::GenericFailure, format!("cannot open data directory {data_dir}: {e}")))?;
     let shared = Arc::new(Shared { broker, clock, workers: Mutex::new(HashMap::new()), recovery: report });
     shared.broker.set_notify(Arc::new(Notifier(Arc::downgrade(&shared))));
@@ -195,16 +195,19 @@ fn queue_error(e: QueueError) -> u8 {
 impl BrokerHandle {
     /// Opens (or joins) the broker for `data_dir`. Sync: it runs once per worker at start.
     /// `on_event(kind, value)` is called on this thread when parked receives should retry.
-    /// `durability`: "fsync", "relaxed" or "memory" (the first opener of a directory decides).
+    /// `durability`: "fsync", "relaxed" or "memory"; `payload_memory_max_mb`: message bodies
+    /// kept in memory before they go to the spill file. The first opener of a directory decides.
     #[napi(constructor)]
-    pub fn new(data_dir: String, durability: String, on_event: EventFn) -> Result<Self> {
+    pub fn new(data_dir: String, durability: String, payload_memory_max_mb: f64, on_event: EventFn) -> Result<Self> {
         let durability = match durability.as_str() {
             "fsync" => Durability::Fsync,
             "relaxed" => Durability::Relaxed(RELAXED_FSYNC_INTERVAL_MS),
             "memory" => Durability::Memory,
             other => return Err(Error::new(Status::InvalidArg, format!("unknown durability {other}"))),
         };
-        let shared = open_shared(&data_dir, durability)?;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let budget = (payload_memory_max_mb.max(0.0) * 1024.0 * 1024.0) as u64;
+        let shared = open_shared(&data_dir, durability, budget)?;
         let worker = shared
             .broker
             .register_worker()
@@ -322,7 +325,7 @@ impl BrokerHandle {
                 w.u32(got.wait_s);
                 #[allow(clippy::cast_precision_loss)]
                 w.f64(got.queue_id as f64);
-                write_deliveries(&mut w, b, &got.deliveries, true);
+                write_deliveries(&mut w, b, &got.deliveries, true)?;
             }
         }
         Ok(w.buf.into())
@@ -343,7 +346,7 @@ impl BrokerHandle {
                 w.u32(0);
                 w.f64(0.0);
                 let (deliveries, states): (Vec<_>, Vec<u8>) = list.into_iter().unzip();
-                write_deliveries(&mut w, b, &deliveries, false);
+                write_deliveries(&mut w, b, &deliveries, false)?;
                 for s in states {
                     w.u8(s);
                 }
@@ -433,8 +436,10 @@ impl BrokerHandle {
                 "diskBytes": w.disk_bytes, "durableLsn": w.durable_lsn, "failed": w.failed,
             })
         });
+        let spill = b.spill_stats().map(|(resident, spilled)| serde_json::json!({ "residentBytes": resident, "spilledMessages": spilled }));
         Ok(serde_json::json!({
             "queues": b.queue_count(),
+            "spill": spill,
             "wal": wal,
             "recovery": { "records": r.records, "queues": r.queues, "messages": r.messages, "millis": r.millis, "truncatedTail": r.truncated_tail },
         })
@@ -480,7 +485,7 @@ impl BrokerHandle {
     }
 }
 
-fn write_deliveries(w: &mut Writer, b: &Broker, list: &[sluice_core::queue::Delivery], handles: bool) {
+fn write_deliveries(w: &mut Writer, b: &Broker, list: &[sluice_core::queue::Delivery], handles: bool) -> Result<()> {
     w.u32(u32::try_from(list.len()).expect("bounded by the request"));
     for d in list {
         let m = &d.message;
@@ -492,8 +497,9 @@ fn write_deliveries(w: &mut Writer, b: &Broker, list: &[sluice_core::queue::Deli
         w.blob(uuid(&m.id).as_bytes());
         w.blob(hex(&m.body_md5).as_bytes());
         w.blob(m.attributes_md5.map(|h| hex(&h)).unwrap_or_default().as_bytes());
-        w.blob(m.payload.body());
-        w.blob(m.payload.attributes());
+        let payload = m.payload.load().map_err(|e| Error::new(Status::GenericFailure, format!("read a spilled message: {e}")))?;
+        w.blob(payload.body());
+        w.blob(payload.attributes());
         #[allow(clippy::cast_precision_loss)]
         {
             w.f64(m.sent_ms as f64);
@@ -508,6 +514,7 @@ fn write_deliveries(w: &mut Writer, b: &Broker, list: &[sluice_core::queue::Deli
         w.opt_str(m.trace_header());
         w.opt_str(m.dead_letter_source_arn());
     }
+    Ok(())
 }
 
 fn handle_error_code(e: HandleError) -> u8 {

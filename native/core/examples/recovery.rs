@@ -12,6 +12,11 @@ use sluice_core::broker::{key, Broker, CreateQueue, Durability};
 use sluice_core::clock::SystemClock;
 use sluice_core::queue::{QueueConfig, SendEntry};
 
+/// SLUICE_PAYLOAD_MEMORY_MB (default: no limit): bodies kept in memory before spilling.
+fn budget() -> u64 {
+    std::env::var("SLUICE_PAYLOAD_MEMORY_MB").ok().and_then(|v| v.parse::<u64>().ok()).map_or(u64::MAX / 2, |mb| mb * 1024 * 1024)
+}
+
 fn rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -28,7 +33,7 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
 
 fn open(dir: &std::path::Path) -> (Arc<Broker>, f64) {
     let t = Instant::now();
-    let (b, report) = Broker::open(dir, Durability::Relaxed(100), Arc::new(SystemClock::default()), 7, 1000).expect("open");
+    let (b, report) = Broker::open(dir, Durability::Relaxed(100), Arc::new(SystemClock::default()), 7, 1000, budget()).expect("open");
     let s = t.elapsed().as_secs_f64();
     eprintln!("  replayed {} records, {} messages in {s:.3} s", report.records, report.messages);
     (b, s)

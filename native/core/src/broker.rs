@@ -16,6 +16,7 @@ use sluice_wal::{Replay, SyncMode, Wal, WalError, WalOptions};
 use crate::clock::Clock;
 use crate::journal::{self, Enc};
 use crate::recovery::Image;
+use crate::spill::SpillStore;
 use crate::limits::{PURGE_COOLDOWN_MS, QUEUE_RECREATE_COOLDOWN_MS};
 use crate::message::State;
 use crate::queue::{
@@ -117,6 +118,7 @@ pub struct Broker {
     /// checkpoint holds it exclusively, so its snapshot matches the log boundary exactly.
     gate: RwLock<()>,
     snapshot_bytes: AtomicU64,
+    spill: RwLock<Option<Arc<SpillStore>>>,
 }
 
 /// Seeds a queue's message-id generator from the OS's randomness (std's hasher keys), so ids
@@ -141,7 +143,16 @@ impl Broker {
 
     /// Opens the broker on `dir`, replaying its log. `seed` keys receipt handles when the log
     /// has none yet.
-    pub fn open(dir: &Path, durability: Durability, clock: Arc<dyn Clock>, seed: u64, queue_count_max: usize) -> Result<(Arc<Self>, RecoveryReport), OpenError> {
+    /// `payload_memory_max`: bytes of message bodies and attributes kept in memory; past it,
+    /// payloads go to the spill file (see `spill.rs`).
+    pub fn open(
+        dir: &Path,
+        durability: Durability,
+        clock: Arc<dyn Clock>,
+        seed: u64,
+        queue_count_max: usize,
+        payload_memory_max: u64,
+    ) -> Result<(Arc<Self>, RecoveryReport), OpenError> {
         if durability == Durability::Memory {
             return Ok((Self::new(clock, seed, queue_count_max), RecoveryReport::default()));
         }
@@ -170,7 +181,9 @@ impl Broker {
         let fresh = image.receipt_key.is_none();
         let receipt_key = image.receipt_key.unwrap_or(seed);
         let wal = Arc::new(wal);
+        let spill = SpillStore::open(dir, payload_memory_max).map_err(|e| OpenError::Wal(WalError::Io(e)))?;
         let b = Self::build(clock, receipt_key, queue_count_max, Some(wal.clone()));
+        *b.spill.write() = Some(Arc::new(spill));
         b.next_queue_id.store(image.next_queue_id.max(1), Ordering::Relaxed);
         let mut report = RecoveryReport { records: image.records, ..RecoveryReport::default() };
         b.restore(image, &mut report);
@@ -192,6 +205,7 @@ impl Broker {
         for (_, qi) in image.queues {
             let seed = id_seed(qi.id);
             let mut state = QueueState::new(qi.id, qi.config, seed);
+            state.set_spill(self.spill.read().clone());
             let mut fx = Effects::default();
             report.messages += qi.messages.len();
             for (seq, m) in qi.messages {
@@ -243,6 +257,7 @@ impl Broker {
                 wal,
                 gate: RwLock::new(()),
                 snapshot_bytes: AtomicU64::new(0),
+                spill: RwLock::new(None),
             }
         })
     }
@@ -276,6 +291,12 @@ impl Broker {
         if let Some(wal) = &self.wal {
             wal.set_on_durable(f);
         }
+    }
+
+    /// (bytes of payload in memory, messages spilled to disk), when spilling is on.
+    #[must_use]
+    pub fn spill_stats(&self) -> Option<(u64, u64)> {
+        self.spill.read().as_ref().map(|s| (s.resident_bytes(), s.spilled_messages()))
     }
 
     /// Whether the log has failed (an I/O error, or a full disk): appends are refused.
@@ -477,7 +498,11 @@ impl Broker {
             key: key.clone(),
             arn: c.arn.into(),
             inner: Mutex::new(Inner {
-                state: QueueState::new(id, c.config, seed),
+                state: {
+                    let mut s = QueueState::new(id, c.config, seed);
+                    s.set_spill(self.spill.read().clone());
+                    s
+                },
                 attributes: c.attributes,
                 tags: c.tags,
                 created_ms: now,

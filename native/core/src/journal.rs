@@ -81,9 +81,13 @@ impl Enc {
             Some(r) => self.u8(1).blob(r.dead_letter_key.as_bytes()).u32(r.max_receive_count),
         }
     }
+    /// A whole message. Reads a spilled payload back from the spill file; a failed read is
+    /// an I/O error on a file this process wrote, and stops the process (fail-stop, as for the
+    /// log): recovery then rebuilds everything from the log.
     pub fn message(&mut self, queue_id: u64, seq: u64, m: &Message, dedup_key: Option<&str>) -> &mut Self {
+        let loaded = m.payload.load().expect("read a spilled message body back");
         self.u64(queue_id).u64(seq).raw(&m.id);
-        self.blob(m.payload.body()).blob(m.payload.attributes()).raw(&m.body_md5);
+        self.blob(loaded.body()).blob(loaded.attributes()).raw(&m.body_md5);
         match m.attributes_md5 {
             Some(h) => self.u8(1).raw(&h),
             None => self.u8(0),

@@ -12,6 +12,7 @@ pub mod message;
 pub mod queue;
 pub mod receipt;
 pub mod recovery;
+pub mod spill;
 pub mod timer;
 
 pub use broker::Broker;

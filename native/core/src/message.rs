@@ -1,6 +1,10 @@
 //! One stored message and the state it is in.
 
+use std::borrow::Cow;
+use std::io;
 use std::sync::Arc;
+
+use crate::spill::SpillStore;
 
 /// Where a message is in its life; every stored message is in exactly one state, and each state
 /// has one index in the queue (ready lists, `delayed`, `inflight`).
@@ -13,11 +17,50 @@ pub enum State {
     Inflight(u64),
 }
 
-/// Body and attributes share one allocation, so a delivery is a reference-count bump, not a copy.
-#[derive(Clone, Debug)]
+/// Body and attributes share one allocation, so a delivery is a reference-count bump, not a copy;
+/// or, past the memory budget, they live in the spill file (`spill.rs`) and a delivery reads
+/// them back.
+#[derive(Clone)]
 pub struct Payload {
-    bytes: Arc<[u8]>,
+    repr: Repr,
     body_len: u32,
+}
+
+#[derive(Clone)]
+enum Repr {
+    Mem(Arc<[u8]>),
+    /// Out of line: spilled messages are the rare case, and this keeps `Payload` small.
+    Spilled(Arc<Spilled>),
+}
+
+struct Spilled {
+    store: Arc<SpillStore>,
+    offset: u64,
+    len: u32,
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Payload({} bytes, spilled: {})", self.len(), self.is_spilled())
+    }
+}
+
+/// A payload's bytes, in memory either way.
+pub struct Loaded<'a> {
+    bytes: Cow<'a, [u8]>,
+    body_len: usize,
+}
+
+impl Loaded<'_> {
+    #[must_use]
+    pub fn body(&self) -> &[u8] {
+        &self.bytes[..self.body_len]
+    }
+    /// The message attributes as the control plane encoded them (opaque to the core).
+    #[must_use]
+    pub fn attributes(&self) -> &[u8] {
+        &self.bytes[self.body_len..]
+    }
 }
 
 impl Payload {
@@ -27,24 +70,44 @@ impl Payload {
         bytes.extend_from_slice(body);
         bytes.extend_from_slice(attributes);
         let body_len = u32::try_from(body.len()).expect("body length is bounded by the size limit");
-        Self { bytes: bytes.into(), body_len }
+        Self { repr: Repr::Mem(bytes.into()), body_len }
     }
+
+    /// Body and attributes; reads the spill file for a spilled payload.
+    pub fn load(&self) -> io::Result<Loaded<'_>> {
+        let bytes = match &self.repr {
+            Repr::Mem(b) => Cow::Borrowed(&b[..]),
+            Repr::Spilled(s) => Cow::Owned(s.store.read(s.offset, s.len)?),
+        };
+        Ok(Loaded { bytes, body_len: self.body_len as usize })
+    }
+
+    /// Moves the bytes to the spill file (for a payload not yet shared).
+    pub fn spill(&mut self, store: &Arc<SpillStore>) -> io::Result<()> {
+        if let Repr::Mem(b) = &self.repr {
+            let offset = store.write(b)?;
+            let len = u32::try_from(b.len()).expect("bounded by the size limit");
+            self.repr = Repr::Spilled(Arc::new(Spilled { store: store.clone(), offset, len }));
+        }
+        Ok(())
+    }
+
     #[must_use]
-    pub fn body(&self) -> &[u8] {
-        &self.bytes[..self.body_len as usize]
+    pub fn is_spilled(&self) -> bool {
+        matches!(self.repr, Repr::Spilled(_))
     }
-    /// The message attributes as the control plane encoded them (opaque to the core).
-    #[must_use]
-    pub fn attributes(&self) -> &[u8] {
-        &self.bytes[self.body_len as usize..]
-    }
+
     #[must_use]
     pub fn len(&self) -> usize {
-        self.bytes.len()
+        match &self.repr {
+            Repr::Mem(b) => b.len(),
+            Repr::Spilled(s) => s.len as usize,
+        }
     }
+
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.len() == 0
     }
 }
 
@@ -109,4 +172,4 @@ impl Message {
     }
 }
 
-const _: () = assert!(std::mem::size_of::<Message>() <= 176, "Message grew: memory per message is a target");
+const _: () = assert!(std::mem::size_of::<Message>() <= 184, "Message grew: memory per message is a target");

@@ -13,6 +13,7 @@ use crate::limits::{
 };
 use crate::message::{Extra, Message, Payload, State};
 use crate::receipt::Receipt;
+use crate::spill::SpillStore;
 
 /// Where redrive sends a message received too often.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,6 +143,8 @@ struct Attempt {
 
 pub struct QueueState {
     pub id: u64,
+    /// Where payloads go past the memory budget (none in memory-only mode).
+    spill: Option<Arc<SpillStore>>,
     pub config: QueueConfig,
     /// Boxed: a B-tree node then holds 8-byte pointers, so its unused slots cost little
     /// (appends in sequence order leave nodes about half full).
@@ -168,6 +171,7 @@ impl QueueState {
         let fifo = config.fifo;
         Self {
             id,
+            spill: None,
             config,
             messages: BTreeMap::new(),
             ready: Groups::new(fifo),
@@ -237,8 +241,37 @@ impl QueueState {
         Ok(Sent { message_id, sequence_number, duplicate: false, seq })
     }
 
+    pub fn set_spill(&mut self, store: Option<Arc<SpillStore>>) {
+        self.spill = store;
+    }
+
+    /// Counts a stored payload against the memory budget, or moves it to the spill file.
+    fn hold(&self, m: &mut Message) {
+        let Some(store) = &self.spill else { return };
+        let len = m.payload.len() as u64;
+        if m.payload.is_spilled() {
+            return;
+        }
+        // A failed spill keeps the payload in memory: over budget, but nothing lost.
+        if !(store.over_budget(len) && m.payload.spill(store).is_ok()) {
+            store.hold(len);
+        }
+    }
+
+    /// The payload of a message that leaves this queue no longer counts in memory; when it
+    /// leaves the broker (not `moving` to another queue), a spilled one is forgotten too.
+    fn unhold(spill: Option<&Arc<SpillStore>>, m: &Message, moving: bool) {
+        let Some(store) = spill else { return };
+        if !m.payload.is_spilled() {
+            store.release(m.payload.len() as u64);
+        } else if !moving {
+            store.forget();
+        }
+    }
+
     /// Puts a message (new, recovered or dead-lettered) into the index its state names.
-    pub fn insert(&mut self, seq: u64, message: Message, fx: &mut Effects) {
+    pub fn insert(&mut self, seq: u64, mut message: Message, fx: &mut Effects) {
+        self.hold(&mut message);
         self.next_seq = self.next_seq.max(seq + 1);
         self.next_sequence_number = self.next_sequence_number.max(message.sequence_number);
         match message.state {
@@ -310,7 +343,13 @@ impl QueueState {
 
     /// Drops a message from every index it is in.
     fn remove(&mut self, seq: u64) -> Option<Message> {
+        self.detach(seq, false)
+    }
+
+    /// Drops a message from every index; `moving` when it goes on to another queue.
+    fn detach(&mut self, seq: u64, moving: bool) -> Option<Message> {
         let m = *self.messages.remove(&seq)?;
+        Self::unhold(self.spill.as_ref(), &m, moving);
         match m.state {
             State::Ready => {} // its ready entry is skipped when reached
             State::Delayed(due) => {
@@ -369,6 +408,7 @@ impl QueueState {
         let dead = &mut fx.dead_lettered;
         let log = &mut fx.journal;
         let queue_id = self.id;
+        let spill = self.spill.clone();
         self.ready.pick(max.min(inflight_room), |seq| {
             let Some(m) = messages.get_mut(&seq) else { return Pick::Skipped };
             if m.state != State::Ready {
@@ -377,6 +417,7 @@ impl QueueState {
             if let Some(r) = &redrive {
                 if m.receive_count >= r.max_receive_count {
                     let m = *messages.remove(&seq).expect("just looked up");
+                    Self::unhold(spill.as_ref(), &m, true);
                     dead.push((seq, m));
                     return Pick::Skipped;
                 }
@@ -498,7 +539,7 @@ impl QueueState {
         let seqs: Vec<u64> = self.messages.iter().filter(|(_, m)| m.state == State::Ready).take(max).map(|(&s, _)| s).collect();
         let mut out = Vec::with_capacity(seqs.len());
         for seq in seqs {
-            let m = self.remove(seq).expect("listed just now");
+            let m = self.detach(seq, true).expect("listed just now");
             if let Some(j) = &mut fx.journal {
                 j.u8(journal::DELETE).u64(self.id).u64(seq);
             }
@@ -512,6 +553,9 @@ impl QueueState {
             j.u8(journal::PURGE).u64(self.id);
         }
         let n = self.messages.len();
+        for m in self.messages.values() {
+            Self::unhold(self.spill.as_ref(), m, false);
+        }
         self.messages.clear();
         self.ready.clear();
         self.inflight.clear();

@@ -50,7 +50,7 @@ fn picture_at(b: &Broker, now: u64) -> Picture {
             };
             p.insert(
                 (q.key.to_string(), m.id),
-                (m.payload.body().to_vec(), kind, m.receive_count, m.group_id.as_deref().map(str::to_owned)),
+                (m.payload.load().expect("payload").body().to_vec(), kind, m.receive_count, m.group_id.as_deref().map(str::to_owned)),
             );
         }
     });
@@ -79,8 +79,12 @@ fn diff(a: &Picture, b: &Picture) -> String {
 }
 
 fn open(dir: &PathBuf, clock: &Arc<ManualClock>) -> Arc<Broker> {
-    Broker::open(dir, Durability::Fsync, clock.clone(), 42, 1000).expect("open").0
+    // A small payload budget, so some messages live in the spill file.
+    Broker::open(dir, Durability::Fsync, clock.clone(), 42, 1000, SPILL_BUDGET_BYTES).expect("open").0
 }
+
+/// Small, so most payloads live in the spill file and are read back on delivery.
+const SPILL_BUDGET_BYTES: u64 = 100;
 
 fn create(b: &Broker, name: &str, fifo: bool) {
     let config = QueueConfig { fifo, visibility_timeout_s: 5, content_based_dedup: fifo, ..QueueConfig::default() };
@@ -213,6 +217,11 @@ fn run(seed: u64, steps: usize) {
                 b.checkpoint().expect("checkpoint");
             }
             let before = picture(&b);
+            let (resident, spilled) = b.spill_stats().expect("spilling is on");
+            assert!(resident <= SPILL_BUDGET_BYTES, "payload in memory {resident} past the budget");
+            if before.len() > 50 {
+                assert!(spilled > 0, "with {} messages some must be spilled", before.len());
+            }
             b.shutdown();
             drop(b);
             b = open(&dir, &clock);

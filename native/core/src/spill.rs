@@ -1,0 +1,83 @@
+//! Cold message bodies on disk: when the bodies held in memory pass a budget, newly stored
+//! messages keep their body and attributes in a spill file in the data directory instead, and
+//! a delivery reads them back. The file is a cache, not the record of truth: the write-ahead
+//! log holds every body, recovery rebuilds the spill file (starting empty), and nothing in it
+//! is ever fsynced. It is truncated whenever no spilled message remains.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::Mutex;
+
+pub const SPILL_FILE: &str = "bodies.spill";
+
+pub struct SpillStore {
+    file: File,
+    /// Append position; the mutex also serialises truncation against appends.
+    end: Mutex<u64>,
+    /// Bytes of bodies and attributes held in memory, across all queues.
+    resident: AtomicU64,
+    /// Messages whose payload is in the file.
+    spilled: AtomicU64,
+    budget_bytes: u64,
+}
+
+impl SpillStore {
+    pub fn open(dir: &Path, budget_bytes: u64) -> io::Result<Self> {
+        let file = OpenOptions::new().read(true).write(true).create(true).truncate(true).open(dir.join(SPILL_FILE))?;
+        Ok(Self { file, end: Mutex::new(0), resident: AtomicU64::new(0), spilled: AtomicU64::new(0), budget_bytes })
+    }
+
+    /// Whether a new payload of `len` bytes should go to disk.
+    #[must_use]
+    pub fn over_budget(&self, len: u64) -> bool {
+        self.resident.load(Ordering::Relaxed) + len > self.budget_bytes
+    }
+
+    pub fn hold(&self, len: u64) {
+        self.resident.fetch_add(len, Ordering::Relaxed);
+    }
+
+    pub fn release(&self, len: u64) {
+        self.resident.fetch_sub(len, Ordering::Relaxed);
+    }
+
+    /// Appends `bytes`; returns their offset.
+    pub fn write(&self, bytes: &[u8]) -> io::Result<u64> {
+        let mut end = self.end.lock();
+        let at = *end;
+        self.file.write_all_at(bytes, at)?;
+        *end += bytes.len() as u64;
+        self.spilled.fetch_add(1, Ordering::Relaxed);
+        Ok(at)
+    }
+
+    pub fn read(&self, offset: u64, len: u32) -> io::Result<Vec<u8>> {
+        let mut buf = vec![0; len as usize];
+        self.file.read_exact_at(&mut buf, offset)?;
+        Ok(buf)
+    }
+
+    /// A spilled message is gone; the file is emptied when none remains.
+    pub fn forget(&self) {
+        let mut end = self.end.lock();
+        if self.spilled.fetch_sub(1, Ordering::Relaxed) == 1 {
+            // Best effort: a failed truncate only leaves dead bytes behind.
+            let _ = self.file.set_len(0);
+            *end = 0;
+        }
+    }
+
+    #[must_use]
+    pub fn resident_bytes(&self) -> u64 {
+        self.resident.load(Ordering::Relaxed)
+    }
+
+    #[must_use]
+    pub fn spilled_messages(&self) -> u64 {
+        self.spilled.load(Ordering::Relaxed)
+    }
+}
