@@ -36,7 +36,9 @@ describe('crash: kill -9 under load loses no acknowledged message', () => {
     // Deletes sent but not acknowledged (the server died meanwhile) may or may not have landed.
     const attemptedDeletes = new Set<string>();
     let seq = 0;
-    const random = rng(Number(process.env['SLUICE_CRASH_SEED'] ?? 12345));
+    // A new seed each run (printed, so a failure can be replayed with SLUICE_CRASH_SEED).
+    const seed = Number(process.env['SLUICE_CRASH_SEED'] ?? Date.now() % 1_000_000_007);
+    const random = rng(seed);
     for (let round = 0; round < ROUNDS; round++) {
       // Two HTTP worker threads share the core, as in production.
       const s: Child = await spawnSluice(dir, ['--workers', '2'], await freePort());
@@ -96,7 +98,7 @@ describe('crash: kill -9 under load loses no acknowledged message', () => {
     const missing = [...ackedSends].filter((b) => !present.has(b) && !ackedDeletes.has(b) && !attemptedDeletes.has(b));
     const resurrected = [...ackedDeletes].filter((b) => present.has(b));
     console.log(
-      `crash test: ${ROUNDS} kills, ${ackedSends.size} acknowledged sends, ${ackedDeletes.size} acknowledged deletes, ` +
+      `crash test (seed ${seed}): ${ROUNDS} kills, ${ackedSends.size} acknowledged sends, ${ackedDeletes.size} acknowledged deletes, ` +
         `${present.size} present after recovery, ${missing.length} missing, ${resurrected.length} resurrected`,
     );
     expect(ackedSends.size).toBeGreaterThan(ROUNDS * 10);
