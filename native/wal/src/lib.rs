@@ -386,9 +386,14 @@ impl Wal {
             lsn < self.shared.pending.lock().next_lsn,
             "wait_durable on an unassigned lsn"
         );
+        self.wait_until(|| self.durable_lsn() >= lsn)
+    }
+
+    /// Blocks on the writer's progress until `done()`, or until the log failed or closed.
+    fn wait_until(&self, done: impl Fn() -> bool) -> Result<(), WalError> {
         let mut g = self.shared.durable_mu.lock();
         loop {
-            if self.durable_lsn() >= lsn {
+            if done() {
                 return Ok(());
             }
             if self.shared.failed.load(Ordering::Acquire) {
@@ -479,20 +484,7 @@ impl Wal {
     }
 
     fn wait_rotated(&self, boundary: Lsn) -> Result<(), WalError> {
-        let mut g = self.shared.durable_mu.lock();
-        loop {
-            if self.shared.rotated_through.load(Ordering::Acquire) >= boundary {
-                return Ok(());
-            }
-            if self.shared.failed.load(Ordering::Acquire) {
-                drop(g);
-                return Err(self.previous_io());
-            }
-            if self.shared.closed.load(Ordering::Acquire) {
-                return Err(WalError::Closed);
-            }
-            self.shared.durable_cv.wait(&mut g);
-        }
+        self.wait_until(|| self.shared.rotated_through.load(Ordering::Acquire) >= boundary)
     }
 
     /// After a failed write for lack of space (ENOSPC/EDQUOT), once the operator freed space:
