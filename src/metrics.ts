@@ -114,8 +114,11 @@ export class ServerMetrics {
     this.latency.observe(s.latency, seconds);
   }
 
-  /** Counts what a successful action did to messages; cheap for actions that move none. */
-  result(action: string, input: Input, out: object): void {
+  /**
+   * Counts what a successful action did to messages; cheap for actions that move none.
+   * `sentSizes`: what the send actions stored, sized once where the message was validated.
+   */
+  result(action: string, input: Input, out: object, sentSizes: readonly number[] = []): void {
     const kind = COUNTED.get(action);
     if (kind === undefined) return;
     const url = input['QueueUrl'];
@@ -125,22 +128,10 @@ export class ServerMetrics {
     const o = out as Record<string, unknown>;
     switch (kind) {
       case SEND:
-        q.sent.value++;
-        this.size.observe(q.size, messageSize(input));
+      case SEND_BATCH:
+        q.sent.value += sentSizes.length;
+        for (const n of sentSizes) this.size.observe(q.size, n);
         break;
-      case SEND_BATCH: {
-        const ok = (o['Successful'] as { Id: string }[] | undefined) ?? [];
-        if (!ok.length) break;
-        q.sent.value += ok.length;
-        const entries = (input['Entries'] as Input[] | undefined) ?? [];
-        const failed = (o['Failed'] as unknown[] | undefined)?.length ?? 0;
-        if (failed === 0) for (const e of entries) this.size.observe(q.size, messageSize(e));
-        else {
-          const ids = new Set(ok.map((s) => s.Id));
-          for (const e of entries) if (ids.has(e['Id'] as string)) this.size.observe(q.size, messageSize(e));
-        }
-        break;
-      }
       case RECEIVE: {
         const n = (o['Messages'] as unknown[] | undefined)?.length ?? 0;
         if (n) q.received.value += n;
@@ -192,26 +183,6 @@ export class ServerMetrics {
   text(): Promise<string> {
     return this.registry.metrics();
   }
-}
-
-/** Body plus message attributes (name, type and value), as AWS counts a message's size. */
-function messageSize(e: Input): number {
-  const body = e['MessageBody'];
-  let n = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : 0;
-  const attrs = e['MessageAttributes'];
-  if (attrs && typeof attrs === 'object') {
-    for (const [name, v] of Object.entries(attrs as Record<string, Record<string, unknown>>)) {
-      if (!v || typeof v !== 'object') continue;
-      const type = v['DataType'];
-      const s = v['StringValue'];
-      const b = v['BinaryValue'];
-      n += name.length + (typeof type === 'string' ? type.length : 0);
-      if (typeof s === 'string') n += Buffer.byteLength(s, 'utf8');
-      else if (typeof b === 'string') n += Buffer.byteLength(b, 'base64');
-      else if (b instanceof Uint8Array) n += b.length;
-    }
-  }
-  return n;
 }
 
 function esc(v: string): string {

@@ -292,7 +292,7 @@ function handle(x: Exchange, s: State, metricsText: () => Promise<string>): void
   const ok = (out: object) => {
     if (json) reply(x, 200, { 'content-type': 'application/x-amz-json-1.0' }, encodeJson(out), requestId);
     else reply(x, 200, { 'content-type': 'text/xml' }, encodeQuery(action, out, requestId), requestId);
-    s.metrics?.result(action, input, out);
+    s.metrics?.result(action, input, out, ctx.sentSizes);
     settle(200, 'ok');
   };
   try {

@@ -17,6 +17,8 @@ export interface Context {
   requestId: string;
   /** Set when the client went away while the request waited. */
   aborted: boolean;
+  /** Set by the send actions: the size of each message stored, as AWS counts it (metrics). */
+  sentSizes?: number[];
   /** Set by a handler that waits: called if the client goes away meanwhile. */
   onAbort?: () => void;
 }

@@ -55,7 +55,10 @@ export const sendMessageBatch: Action = {
       if (!p) return;
       const r = results[k++]!;
       const id = entries[i]!['Id'] as string;
-      if (r.ok) successful.push({ Id: id, ...sentFields(p, r) });
+      if (r.ok) {
+        successful.push({ Id: id, ...sentFields(p, r) });
+        (ctx.sentSizes ??= []).push(p.input.size);
+      }
       else failed.push(failure(id, sendRefusal(r)));
     });
     return { Successful: successful, Failed: failed };

@@ -12,6 +12,7 @@ export const sendMessage: Action = {
     const [r] = must(ctx.core.sendBatch(q.key, ctx.senderId, [p.input]));
     if (!r) throw new SqsError('InternalFailure');
     if (!r.ok) throw sendRefusal(r);
+    ctx.sentSizes = [p.input.size];
     return sentFields(p, r);
   },
 };
