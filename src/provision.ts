@@ -3,7 +3,7 @@
 // queue gets the file's attributes (SetQueueAttributes) and tags (TagQueue) again, so the
 // file stays the source of truth for what it names.
 import { ACTIONS } from './actions/index.js';
-import type { Context } from './actions/context.js';
+import { newContext, type Context } from './actions/context.js';
 import type { Config, QueueSpec } from './config.js';
 import { ConfigError } from './config.js';
 import type { LongPoll } from './long-poll.js';
@@ -37,16 +37,7 @@ export async function provisionQueues(core: Core, config: Config, longPoll: Long
   const result: Provisioned = { created: [], updated: [] };
   if (!config.queues.length) return result;
   const host = config.publicHost || `${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
-  const ctx: Context = {
-    core,
-    config,
-    longPoll,
-    account: config.accountId,
-    senderId: config.accountId,
-    host,
-    requestId: 'startup',
-    aborted: false,
-  };
+  const ctx: Context = newContext(core, config, longPoll, host, 'startup');
   const call = async (action: string, input: Record<string, unknown>): Promise<Record<string, unknown>> => {
     const out = (await ACTIONS.get(action)!.handle(ctx, input)) as Record<string, unknown>;
     const durable = core.whenDurable(core.takeLsn());

@@ -1,7 +1,7 @@
 // The request path: decode (JSON or Query) → action → encode, behind a transport seam.
 import { randomUUID } from 'node:crypto';
 import { ACTIONS } from './actions/index.js';
-import type { Context } from './actions/context.js';
+import { newContext, type Context } from './actions/context.js';
 import { authRequest } from './auth/index.js';
 import type { Config } from './config.js';
 import { LIMITS } from './generated/limits.js';
@@ -262,16 +262,8 @@ function handle(x: Exchange, s: State, metricsText: () => Promise<string>): void
         : new SqsError('InvalidAction', `The action ${action} is not valid for this endpoint.`),
     );
   }
-  const ctx: Context = {
-    core,
-    config,
-    longPoll,
-    account: config.accountId,
-    senderId: config.accountId,
-    host: config.publicHost || req.headers['host'] || `${config.host}:${config.port}`,
-    requestId,
-    aborted: false,
-  };
+  const host = config.publicHost || req.headers['host'] || `${config.host}:${config.port}`;
+  const ctx: Context = newContext(core, config, longPoll, host, requestId);
   // ── Auth (issue 6, src/auth/): the caller's account and SenderId; with auth 'sigv4' also the
   // signature and IAM policies. Skipped outright when auth is off and no users are configured.
   if (config.auth === 'sigv4' || config.users.length > 0) {

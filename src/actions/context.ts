@@ -23,6 +23,11 @@ export interface Context {
   onAbort?: () => void;
 }
 
+/** A context acting as the configured default account (the caller may change it after auth). */
+export function newContext(core: Core, config: Config, longPoll: LongPoll, host: string, requestId: string): Context {
+  return { core, config, longPoll, account: config.accountId, senderId: config.accountId, host, requestId, aborted: false };
+}
+
 export interface Action {
   name: string;
   handle(ctx: Context, input: Input): object | Promise<object>;
