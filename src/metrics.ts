@@ -11,6 +11,7 @@
 import { Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast-metrics.js';
 import type { Core } from './native.js';
+import { JsonBody } from './protocol/json.js';
 
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 export const OTHER = '_other';
@@ -133,7 +134,7 @@ export class ServerMetrics {
         for (const n of sentSizes) this.size.observe(q.size, n);
         break;
       case RECEIVE: {
-        const n = (o['Messages'] as unknown[] | undefined)?.length ?? 0;
+        const n = out instanceof JsonBody ? out.messages : ((o['Messages'] as unknown[] | undefined)?.length ?? 0);
         if (n) q.received.value += n;
         else q.empty.value++;
         break;

@@ -10,6 +10,7 @@ interface BrokerHandle {
   queueAdmin(op: string, request: string): string;
   sendBatch(key: string, senderId: string, batch: Buffer): Buffer;
   receive(key: string, max: number, visibilityS: number, attemptId: string | null, park: boolean): Buffer;
+  receiveJson(key: string, max: number, visibilityS: number, attemptId: string | null, park: boolean, system: number, attributes: boolean): Buffer;
   unpark(queueId: number): void;
   deleteBatch(key: string, handles: Buffer): Buffer;
   changeVisibilityBatch(key: string, handles: Buffer, timeoutsS: Uint32Array): Buffer;
@@ -93,6 +94,11 @@ export type Peeked = Delivered & { state: 0 | 1 | 2 };
 
 export type ReceiveResult =
   | { status: 0; waitS: number; queueId: number; messages: Delivered[] }
+  | { status: typeof QUEUE_MISSING | typeof OVER_LIMIT };
+
+/** A receive answered in the JSON protocol's bytes: `json` is the whole body when `count > 0`. */
+export type ReceiveJsonResult =
+  | { status: 0; waitS: number; queueId: number; count: number; json: Buffer }
   | { status: typeof QUEUE_MISSING | typeof OVER_LIMIT };
 
 /** Per entry: 0 deleted, 1 stale handle (success, nothing deleted), 2 invalid handle. */
@@ -206,6 +212,27 @@ export class Core {
 
   receive(key: string, max: number, visibilityS: number, attemptId: string | null, park: boolean): ReceiveResult {
     return decodeReceive(this.handle.receive(key, max, visibilityS, attemptId, park));
+  }
+
+  /**
+   * As `receive`, with the answer already rendered as the JSON protocol's ReceiveMessage body
+   * (no JS object per message). `system`: bit i set for SYSTEM_ATTRIBUTES[i];
+   * `attributes`: every message attribute.
+   */
+  receiveJson(
+    key: string,
+    max: number,
+    visibilityS: number,
+    attemptId: string | null,
+    park: boolean,
+    system: number,
+    attributes: boolean,
+  ): ReceiveJsonResult {
+    const b = this.handle.receiveJson(key, max, visibilityS, attemptId, park, system, attributes);
+    const status = b[0]!;
+    if (status !== 0) return { status: status as typeof QUEUE_MISSING };
+    const count = b.readUInt32LE(13);
+    return { status: 0, waitS: b.readUInt32LE(1), queueId: b.readDoubleLE(5), count, json: b.subarray(17) };
   }
 
   /**

@@ -37,7 +37,7 @@ export async function provisionQueues(core: Core, config: Config, longPoll: Long
   const result: Provisioned = { created: [], updated: [] };
   if (!config.queues.length) return result;
   const host = config.publicHost || `${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
-  const ctx: Context = newContext(core, config, longPoll, host, 'startup');
+  const ctx: Context = newContext(core, config, longPoll, host, 'startup', false);
   const call = async (action: string, input: Record<string, unknown>): Promise<Record<string, unknown>> => {
     const out = (await ACTIONS.get(action)!.handle(ctx, input)) as Record<string, unknown>;
     const durable = core.whenDurable(core.takeLsn());

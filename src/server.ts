@@ -176,7 +176,7 @@ function handleMetricsPort(x: Exchange, s: State, metricsText: () => Promise<str
   if (!opsRoute(x, s, metricsText, requestId)) reply(x, 404, { 'content-type': 'text/plain' }, 'not found', requestId);
 }
 
-function reply(x: Exchange, status: number, headers: Record<string, string>, body: string, requestId: string): void {
+function reply(x: Exchange, status: number, headers: Record<string, string>, body: string | Buffer, requestId: string): void {
   const r: HttpResponse = { status, headers: { ...headers, 'x-amzn-requestid': requestId }, body };
   x.respond(r);
 }
@@ -263,7 +263,7 @@ function handle(x: Exchange, s: State, metricsText: () => Promise<string>): void
     );
   }
   const host = config.publicHost || req.headers['host'] || `${config.host}:${config.port}`;
-  const ctx: Context = newContext(core, config, longPoll, host, requestId);
+  const ctx: Context = newContext(core, config, longPoll, host, requestId, json);
   // ── Auth (issue 6, src/auth/): the caller's account and SenderId; with auth 'sigv4' also the
   // signature and IAM policies. Skipped outright when auth is off and no users are configured.
   if (config.auth === 'sigv4' || config.users.length > 0) {

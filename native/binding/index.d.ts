@@ -19,6 +19,12 @@ export declare class BrokerHandle {
    */
   receive(key: string, max: number, visibilityS: number, attemptId: string | undefined | null, park: boolean): Buffer
   /**
+   * As `receive`, for the JSON protocol: `[status u8][waitS u32][queueId f64][count u32]`,
+   * then, when `count > 0`, the whole answer body (see `receive_json`). `system`: the
+   * system attributes wanted, as a bit mask; `attributes`: all message attributes wanted.
+   */
+  receiveJson(key: string, max: number, visibilityS: number, attemptId: string | undefined | null, park: boolean, system: number, attributes: boolean): Buffer
+  /**
    * Sync: up to `max` messages without leasing them (developer peek), encoded like
    * `receive` with empty receipt handles, then one state byte per message (0 visible,
    * 1 in flight, 2 delayed).

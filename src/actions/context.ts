@@ -15,6 +15,8 @@ export interface Context {
   /** host[:port] for returned queue URLs. */
   host: string;
   requestId: string;
+  /** The answer goes out in the JSON protocol (a handler may return a `JsonBody`). */
+  json: boolean;
   /** Set when the client went away while the request waited. */
   aborted: boolean;
   /** Set by the send actions: the size of each message stored, as AWS counts it (metrics). */
@@ -24,8 +26,8 @@ export interface Context {
 }
 
 /** A context acting as the configured default account (the caller may change it after auth). */
-export function newContext(core: Core, config: Config, longPoll: LongPoll, host: string, requestId: string): Context {
-  return { core, config, longPoll, account: config.accountId, senderId: config.accountId, host, requestId, aborted: false };
+export function newContext(core: Core, config: Config, longPoll: LongPoll, host: string, requestId: string, json: boolean): Context {
+  return { core, config, longPoll, account: config.accountId, senderId: config.accountId, host, requestId, json, aborted: false };
 }
 
 export interface Action {

@@ -2,7 +2,8 @@
 // until the queue gains a visible message or the wait ends.
 import { LIMITS } from '../generated/limits.js';
 import { md5OfAttributes, type Attributes } from '../message-attributes.js';
-import { OVER_LIMIT, QUEUE_MISSING, type Delivered, type ReceiveResult } from '../native.js';
+import { OVER_LIMIT, QUEUE_MISSING, type Delivered, type ReceiveJsonResult, type ReceiveResult } from '../native.js';
+import { JsonBody } from '../protocol/json.js';
 import { SqsError } from '../protocol/errors.js';
 import { invalidValue } from '../protocol/errors.js';
 import { optInt, optString, optStringList, type Input } from '../validate.js';
@@ -33,6 +34,8 @@ const QUEUE_ATTRIBUTE_NAMES = new Set([
 
 interface Shape {
   system: Set<string>;
+  /** `system` as the core's bit mask: bit i for SYSTEM[i]. */
+  systemMask: number;
   /** null: no message attributes; 'all'; or names and prefixes (`foo.*`). */
   attrs: null | 'all' | { names: Set<string>; prefixes: string[] };
 }
@@ -58,7 +61,11 @@ function shapeOf(input: Input): Shape {
     }
     attrs = { names: set, prefixes };
   }
-  return { system, attrs };
+  let systemMask = 0;
+  SYSTEM.forEach((n, i) => {
+    if (system.has(n)) systemMask |= 1 << i;
+  });
+  return { system, systemMask, attrs };
 }
 
 function render(m: Delivered, shape: Shape): Record<string, unknown> {
@@ -125,18 +132,27 @@ export const receiveMessage: Action = {
     }
     const shape = shapeOf(input);
     const attempt = q.name.endsWith('.fifo') ? attemptId : null;
-    const answer = (r: ReceiveResult) => {
+    // JSON answers are rendered by the core unless message attributes are filtered by name.
+    const rendered = ctx.json && (shape.attrs === null || shape.attrs === 'all');
+    type Got = ReceiveResult | ReceiveJsonResult;
+    const take = (park: boolean): Got =>
+      rendered
+        ? ctx.core.receiveJson(q.key, max, visibility, attempt, park, shape.systemMask, shape.attrs === 'all')
+        : ctx.core.receive(q.key, max, visibility, attempt, park);
+    const count = (r: Got): number => (r.status !== 0 ? 0 : 'json' in r ? r.count : r.messages.length);
+    const answer = (r: Got): object => {
       if (r.status === QUEUE_MISSING) throw noSuchQueue();
       if (r.status === OVER_LIMIT) {
         throw new SqsError('OverLimit', `Too many messages in flight: the limit is ${LIMITS.inflight_per_queue_max}.`);
       }
-      const { messages } = r as Extract<ReceiveResult, { status: 0 }>;
-      return messages.length ? { Messages: messages.map((m) => render(m, shape)) } : {};
+      if (!count(r)) return {};
+      if ('json' in r) return new JsonBody(r.json, r.count);
+      return { Messages: (r as Extract<ReceiveResult, { status: 0 }>).messages.map((m) => render(m, shape)) };
     };
     // The core registers this worker for a wake-up only when it finds nothing; a short poll
     // (WaitTimeSeconds=0) never registers.
-    const first = ctx.core.receive(q.key, max, visibility, attempt, waitArg !== 0);
-    if (first.status !== 0 || first.messages.length) return answer(first);
+    const first = take(waitArg !== 0);
+    if (first.status !== 0 || count(first)) return answer(first);
     const wait = waitArg ?? first.waitS;
     if (wait === 0 || ctx.aborted) {
       // The queue's default wait is 0: take back the registration, unless other receives on
@@ -145,7 +161,7 @@ export const receiveMessage: Action = {
       return {};
     }
     return new Promise<object>((resolve, reject) => {
-      const settle = (r: ReceiveResult | null) => {
+      const settle = (r: Got | null) => {
         try {
           resolve(r ? answer(r) : {});
         } catch (e) {
@@ -155,8 +171,8 @@ export const receiveMessage: Action = {
       const waiter = {
         queueId: first.queueId,
         retry: () => {
-          const r = ctx.core.receive(q.key, max, visibility, attempt, true);
-          if (r.status === 0 && r.messages.length === 0) return false;
+          const r = take(true);
+          if (r.status === 0 && count(r) === 0) return false;
           settle(r);
           return true;
         },

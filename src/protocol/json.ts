@@ -24,8 +24,17 @@ export function decodeJson(body: Buffer): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-export function encodeJson(out: object): string {
-  return JSON.stringify(out);
+/** An answer already in the JSON protocol's bytes (ReceiveMessage renders in the core). */
+export class JsonBody {
+  constructor(
+    readonly bytes: Buffer,
+    /** Messages it carries (metrics). */
+    readonly messages: number,
+  ) {}
+}
+
+export function encodeJson(out: object): string | Buffer {
+  return out instanceof JsonBody ? out.bytes : JSON.stringify(out);
 }
 
 export function encodeJsonError(e: SqsError): WireError {

@@ -5,6 +5,7 @@
 
 mod admin;
 mod codec;
+mod receive_json;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -326,6 +327,43 @@ impl BrokerHandle {
                 #[allow(clippy::cast_precision_loss)]
                 w.f64(got.queue_id as f64);
                 write_deliveries(&mut w, b, &got.deliveries, true)?;
+            }
+        }
+        Ok(w.buf.into())
+    }
+
+    /// As `receive`, for the JSON protocol: `[status u8][waitS u32][queueId f64][count u32]`,
+    /// then, when `count > 0`, the whole answer body (see `receive_json`). `system`: the
+    /// system attributes wanted, as a bit mask; `attributes`: all message attributes wanted.
+    #[napi]
+    pub fn receive_json(
+        &self,
+        key: String,
+        max: u32,
+        visibility_s: i32,
+        attempt_id: Option<String>,
+        park: bool,
+        system: u32,
+        attributes: bool,
+    ) -> Result<Buffer> {
+        let shared = self.shared()?;
+        let b = &shared.broker;
+        let park_worker = park.then_some(self.worker);
+        let res = b.receive(&key, max.clamp(1, 10) as usize, u32::try_from(visibility_s).ok(), attempt_id.as_deref(), park_worker);
+        let mut w = Writer::with_capacity(512);
+        match res {
+            Err(ReceiveFailure::DoesNotExist) => w.u8(QUEUE_MISSING),
+            Err(ReceiveFailure::OverLimit) => w.u8(OVER_LIMIT),
+            Ok(got) => {
+                w.u8(0);
+                w.u32(got.wait_s);
+                #[allow(clippy::cast_precision_loss)]
+                w.f64(got.queue_id as f64);
+                w.u32(u32::try_from(got.deliveries.len()).expect("bounded by the request"));
+                if !got.deliveries.is_empty() {
+                    receive_json::render(&mut w.buf, b, &got.deliveries, system, attributes)
+                        .map_err(|e| Error::new(Status::GenericFailure, format!("read a spilled message: {e}")))?;
+                }
             }
         }
         Ok(w.buf.into())
