@@ -164,7 +164,9 @@ impl Broker {
         };
         let mut image = Image::default();
         let mut bad: Option<String> = None;
-        let (wal, info) = Wal::open_replay(dir, WalOptions::new(mode), |item| {
+        // Zero-filled segments: each fsync flushes data only (sluice-wal `spare`).
+        let opts = WalOptions { preallocate: true, ..WalOptions::new(mode) };
+        let (wal, info) = Wal::open_replay(dir, opts, |item| {
             let payload = match item {
                 Replay::Snapshot { payload, .. } | Replay::Record { payload, .. } => payload,
             };

@@ -17,6 +17,7 @@
 mod error;
 pub mod record;
 mod recovery;
+mod spare;
 pub mod storage;
 pub mod testing;
 mod writer;
@@ -88,6 +89,10 @@ pub struct WalOptions {
     pub flush_wait_us_max: u64,
     pub flush_bytes_min: u64,
     pub pending_bytes_max: u64,
+    /// Fsync mode: append into segments zero-filled in advance by a background thread, so
+    /// each fdatasync flushes data only (see `spare`). Off by default (tests that count
+    /// syncs or crash at each one see only the writer's own I/O).
+    pub preallocate: bool,
 }
 
 impl WalOptions {
@@ -99,6 +104,7 @@ impl WalOptions {
             flush_wait_us_max: FLUSH_WAIT_US_MAX,
             flush_bytes_min: FLUSH_BYTES_MIN,
             pending_bytes_max: PENDING_BYTES_MAX,
+            preallocate: false,
         }
     }
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use crate::record::{
     decode_record, decode_segment_header, decode_snapshot, parse_segment_name, parse_snapshot_name,
-    RECORD_PAYLOAD_BYTES_MAX, SEGMENT_HEADER_BYTES, TMP_SUFFIX,
+    RECORD_PAYLOAD_BYTES_MAX, SEGMENT_HEADER_BYTES, SEGMENT_HEADER_LEN, TMP_SUFFIX,
 };
 use crate::storage::Fs;
 use crate::{Lsn, Replay, WalError};
@@ -24,6 +24,9 @@ pub(crate) struct SegmentScan {
     pub file_len: u64,
     /// The header itself was torn (only possible in the last segment): `open` rewrites it.
     pub header_torn: bool,
+    /// Past the last record the file holds only zeros: a zero-filled segment's unused part,
+    /// not a torn write (`open` still trims it).
+    pub zero_tail: bool,
 }
 
 /// What the scan found.
@@ -129,7 +132,7 @@ pub(crate) fn scan(fs: &dyn Fs, on_item: &mut dyn FnMut(Replay<'_>)) -> Result<S
         }
         let file_len = read_all(fs, &name, &mut buf)?;
         let seg = scan_segment(fs, name, first_lsn, file_len, &buf, i + 1 == count, on_item)?;
-        if seg.valid_len < file_len {
+        if seg.valid_len < file_len && !seg.zero_tail {
             scan.truncated_tail = Some((fs.path_of(&seg.name), seg.valid_len));
         }
         scan.records += seg.records;
@@ -156,6 +159,7 @@ fn scan_segment(
         valid_len: 0,
         file_len,
         header_torn: false,
+        zero_tail: false,
     };
     match decode_segment_header(bytes) {
         Ok(lsn) if lsn == first_lsn => {}
@@ -167,9 +171,14 @@ fn scan_segment(
                 "segment header lsn != file name",
             ))
         }
-        // A crash while a rotation created this file can leave its header torn; nothing was
-        // ever written after it, because records follow only once the header is durable.
-        Err(_) if last && file_len <= SEGMENT_HEADER_BYTES => {
+        // A crash while a rotation created this file (or renamed a zero-filled spare to it)
+        // can leave its header torn; nothing was ever written after it, because records
+        // follow only once the header is durable.
+        Err(_)
+            if last
+                && (file_len <= SEGMENT_HEADER_BYTES
+                    || all_zero(bytes.get(SEGMENT_HEADER_LEN..).unwrap_or(&[]))) =>
+        {
             seg.header_torn = true;
             return Ok(seg);
         }
@@ -194,6 +203,11 @@ fn scan_segment(
                 if !last {
                     return Err(corrupt(fs, &seg.name, offset, fault.describe()));
                 }
+                // The rest of a zero-filled segment (see `spare`): the clean end of the log.
+                if all_zero(&bytes[at..]) {
+                    seg.zero_tail = true;
+                    break;
+                }
                 if let Some(next) = find_valid_frame(bytes, at + 1) {
                     let reason = format!(
                         "{}; a valid record follows at byte {next}",
@@ -207,6 +221,10 @@ fn scan_segment(
     }
     seg.valid_len = at as u64;
     Ok(seg)
+}
+
+fn all_zero(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| b == 0)
 }
 
 /// Looks for any offset at or after `from` where a whole valid frame starts. A torn tail is what

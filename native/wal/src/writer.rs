@@ -17,6 +17,7 @@ use parking_lot::{Condvar, Mutex, RwLock};
 use crate::record::{
     decode_record, encode_segment_header, segment_name, RECORD_HEADER_LEN, SEGMENT_HEADER_BYTES,
 };
+use crate::spare::{Spare, SPARE_NAME};
 use crate::storage::{Fs, Storage};
 use crate::{Lsn, SyncMode, WalOptions};
 
@@ -153,6 +154,10 @@ pub(crate) struct Writer {
     stalled: Option<Batch>,
     /// The empty buffer swapped into `Pending` at the next take, so capacity is reused.
     spare: Vec<u8>,
+    /// With `WalOptions::preallocate`: the zero-filled file the next segment will be.
+    next_segment: Option<Spare>,
+    /// The current segment was zero-filled in advance (appends overwrite, see `spare`).
+    preallocated: bool,
 }
 
 /// Where the writer starts: the tail of the last segment.
@@ -182,6 +187,24 @@ impl Writer {
             last_sync: Instant::now(),
             stalled: None,
             spare: Vec::new(),
+            next_segment: None,
+            preallocated: false,
+        }
+        .with_spare()
+    }
+
+    fn with_spare(mut self) -> Self {
+        self.start_spare();
+        self
+    }
+
+    fn start_spare(&mut self) {
+        let opts = &self.shared.opts;
+        if self.next_segment.as_ref().is_some_and(Spare::failed) {
+            self.next_segment = None;
+        }
+        if opts.preallocate && opts.mode == SyncMode::Fsync && self.next_segment.is_none() {
+            self.next_segment = Some(Spare::start(self.fs.clone(), opts.segment_bytes_max));
         }
     }
 
@@ -218,6 +241,19 @@ impl Writer {
             match self.sync_segment() {
                 Ok(()) => self.publish(self.written_lsn),
                 Err(e) => self.fail(&WriteError::fatal(e), None),
+            }
+        }
+        // A clean stop leaves files as appends would have: no zero tail, no spare.
+        if let Some(s) = self.next_segment.take() {
+            s.discard(&*self.fs);
+        }
+        if self.preallocated && self.shared.pending.lock().failure.is_none() {
+            if let Err(e) = self
+                .segment
+                .set_len(self.segment_len)
+                .and_then(|()| self.segment.sync())
+            {
+                self.fail(&WriteError::fatal(e), None);
             }
         }
     }
@@ -342,6 +378,15 @@ impl Writer {
             if b.start == b.buf.len() {
                 return Ok(());
             }
+            // Move to a zero-filled segment as soon as one is ready (after an open, the first
+            // segment is appended to); rotation is allowed at any record boundary.
+            if !self.preallocated
+                && self.segment_records > 0
+                && self.next_segment.as_mut().is_some_and(Spare::ready)
+            {
+                self.rotate(b.next_lsn).map_err(WriteError::fatal)?;
+                continue;
+            }
             let limit = b
                 .rotations
                 .get(b.rotation_index)
@@ -382,14 +427,32 @@ impl Writer {
     fn rotate(&mut self, lsn: Lsn) -> io::Result<()> {
         assert_eq!(lsn, self.written_lsn + 1);
         if self.segment_records > 0 {
+            // A zero-filled segment is cut to its records before it stops being the last:
+            // recovery reads a zero tail as the end of the log only in the last segment.
+            if self.preallocated {
+                self.segment.set_len(self.segment_len)?;
+                self.segment.sync()?;
+                self.count_fsyncs(1);
+                self.segment_synced_len = self.segment_len;
+                self.synced_lsn = self.written_lsn;
+            }
             self.sync_segment()?;
             let name = segment_name(lsn);
-            let segment = self.fs.create(&name)?;
+            let preallocated = self.next_segment.as_mut().is_some_and(Spare::ready);
+            let segment = if preallocated {
+                self.next_segment = None;
+                self.fs.rename(SPARE_NAME, &name)?;
+                self.fs.open(&name)?
+            } else {
+                self.fs.create(&name)?
+            };
             segment.write_at(0, &encode_segment_header(lsn))?;
             segment.sync()?;
             self.fs.sync_dir()?;
             self.count_fsyncs(2);
             self.segment = segment;
+            self.preallocated = preallocated;
+            self.start_spare();
             self.segment_first_lsn = lsn;
             self.segment_len = SEGMENT_HEADER_BYTES;
             self.segment_synced_len = SEGMENT_HEADER_BYTES;
@@ -469,6 +532,8 @@ impl Writer {
     /// After `retry_after_error`: cut off the partial write, then redo the stalled batch.
     fn retry(&mut self) {
         assert!(self.segment_len >= self.segment_synced_len);
+        // This also drops a zero-filled tail: the segment is appended to from here on.
+        self.preallocated = false;
         if let Err(e) = self.segment.set_len(self.segment_len) {
             self.fail(&WriteError::fatal(e), None);
             return;

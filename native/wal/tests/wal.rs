@@ -519,3 +519,81 @@ fn stale_files_from_an_interrupted_checkpoint_are_removed() {
         assert!(!f.exists());
     }
 }
+
+/// Segments zero-filled in advance (`WalOptions::preallocate`): a crash image read back whole,
+/// with no torn tail reported for the zeros; a clean close leaves no zeros and no spare.
+#[test]
+fn zero_filled_segments_recover_as_the_clean_end_of_the_log() {
+    let dir = TempDir::new("prealloc");
+    let opts = WalOptions {
+        preallocate: true,
+        ..small_segments()
+    };
+    let (wal, _) = Wal::open(dir.path(), opts.clone()).unwrap();
+    let zero_tailed = |p: &std::path::Path| {
+        segment_files(p).iter().any(|f| {
+            let b = std::fs::read(f).unwrap();
+            b.len() == 4096 && b.ends_with(&[0u8; 64])
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut n = 0;
+    while !zero_tailed(dir.path()) {
+        assert!(
+            Instant::now() < deadline,
+            "no zero-filled segment came into use"
+        );
+        fill(&wal, n..n + 3);
+        n += 3;
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // Rotate out of zero-filled segments a few times: each is cut to its records, since only
+    // the last segment may end in zeros.
+    let before = segment_files(dir.path()).len();
+    while segment_files(dir.path()).len() < before + 4 {
+        assert!(Instant::now() < deadline, "the log did not rotate");
+        fill(&wal, n..n + 3);
+        n += 3;
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let files = segment_files(dir.path());
+    let (last, older) = files.split_last().unwrap();
+    assert!(
+        older
+            .iter()
+            .all(|f| !std::fs::read(f).unwrap().ends_with(&[0u8; 16])),
+        "an older segment kept zeros"
+    );
+    assert!(last.exists());
+    // What a kill -9 leaves: the files as they are now, zero tail and spare included.
+    let image = TempDir::new("prealloc-image");
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), image.path().join(e.file_name())).unwrap();
+    }
+    let report = check(image.path()).unwrap();
+    assert_eq!(report.records, n);
+    assert_eq!(report.truncated_tail, None);
+    let (again, rec) = Wal::open(image.path(), opts.clone()).unwrap();
+    assert_eq!(rec.records, (0..n).map(payload).collect::<Vec<_>>());
+    assert_eq!(rec.truncated_tail, None);
+    assert_eq!(again.append(b"next").unwrap(), n + 1);
+    again.close().unwrap();
+
+    fill(&wal, n..n + 3);
+    wal.close().unwrap();
+    assert!(
+        !zero_tailed(dir.path()),
+        "a clean close trims the zero tail"
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|f| !f.ends_with(".tmp")),
+        "spare left behind: {names:?}"
+    );
+    let (_wal, rec) = Wal::open(dir.path(), opts).unwrap();
+    assert_eq!(rec.records, (0..n + 3).map(payload).collect::<Vec<_>>());
+}
