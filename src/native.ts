@@ -116,6 +116,8 @@ export class Core {
   private readonly handle: BrokerHandle;
   private durableLsn = 0;
   private pendingLsn = 0;
+  // Answers waiting for the log, in Lsn order. Plain callbacks, not promises: one fewer
+  // allocation and microtask per acknowledged request.
   private readonly waiting: { lsn: number; resolve: () => void; reject: (e: SqsError) => void }[] = [];
 
   constructor(dataDir: string, durability: string, payloadMemoryMb: number, onWake: (queueId: number) => void) {
@@ -130,8 +132,9 @@ export class Core {
     if (lsn <= this.durableLsn) return;
     this.durableLsn = lsn;
     let n = 0;
-    while (n < this.waiting.length && this.waiting[n]!.lsn <= lsn) this.waiting[n++]!.resolve();
-    if (n) this.waiting.splice(0, n);
+    while (n < this.waiting.length && this.waiting[n]!.lsn <= lsn) n++;
+    // Taken off the list before any answer is sent, so a callback can never see itself waiting.
+    if (n) for (const w of this.waiting.splice(0, n)) w.resolve();
   }
 
   /** The log failed: what is durable stays acknowledged, everything after fails. */
@@ -158,9 +161,19 @@ export class Core {
   whenDurable(lsn: number): Promise<void> | null {
     if (lsn === 0 || lsn <= this.durableLsn) return null;
     return new Promise((resolve, reject) => {
-      // Lsns of one thread's calls increase, so the list stays sorted.
-      this.waiting.push({ lsn, resolve, reject });
+      this.afterDurable(lsn, resolve, reject);
     });
+  }
+
+  /**
+   * The request path's form of `whenDurable`: false when `lsn` is durable already (answer
+   * now); otherwise calls `resolve` once it is, or `reject` if the log fails first.
+   */
+  afterDurable(lsn: number, resolve: () => void, reject: (e: SqsError) => void): boolean {
+    if (lsn === 0 || lsn <= this.durableLsn) return false;
+    // Lsns of one thread's calls increase, so the list stays sorted.
+    this.waiting.push({ lsn, resolve, reject });
+    return true;
   }
 
   admin<T = Record<string, unknown>>(op: string, request: object): T & { error?: string } {

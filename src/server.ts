@@ -177,7 +177,7 @@ function handleMetricsPort(x: Exchange, s: State, metricsText: () => Promise<str
 }
 
 function reply(x: Exchange, status: number, headers: Record<string, string>, body: string | Buffer, requestId: string): void {
-  const r: HttpResponse = { status, headers: { ...headers, 'x-amzn-requestid': requestId }, body };
+  const r: HttpResponse = { status, headers, requestId, body };
   x.respond(r);
 }
 
@@ -290,10 +290,9 @@ function handle(x: Exchange, s: State, metricsText: () => Promise<string>): void
   try {
     const out = a.handle(ctx, input);
     // A change is acknowledged only once its log record is durable (see Core.takeLsn).
-    const durable = core.whenDurable(core.takeLsn());
+    const lsn = core.takeLsn();
     if (out instanceof Promise) out.then(ok, (e) => fail(e, action));
-    else if (durable) durable.then(() => ok(out), (e) => fail(e, action));
-    else ok(out);
+    else if (!core.afterDurable(lsn, () => ok(out), (e) => fail(e, action))) ok(out);
   } catch (e) {
     core.takeLsn();
     fail(e, action);

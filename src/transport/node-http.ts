@@ -33,6 +33,7 @@ export function serveNode(opts: TransportOptions, handler: Handler): Promise<Lis
         respond(r) {
           if (done) return;
           done = true;
+          if (r.requestId !== undefined) res.setHeader('x-amzn-requestid', r.requestId);
           if (tooLarge) {
             res.writeHead(r.status, { ...r.headers, connection: 'close' }).end(r.body);
             req.destroy();

@@ -19,6 +19,8 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
+  /** Sent as x-amzn-requestid beside `headers` (kept apart so no header object is copied). */
+  requestId?: string;
   body: string | Buffer;
 }
 

@@ -48,7 +48,9 @@ export function serveUws(uws: Uws, opts: TransportOptions, handler: Handler): Pr
       done = true;
       res.cork(() => {
         res.writeStatus(STATUS_TEXT[r.status] ?? `${r.status} Status`);
-        for (const [k, v] of Object.entries(r.headers)) res.writeHeader(k, v);
+        const h = r.headers;
+        for (const k in h) res.writeHeader(k, h[k]!);
+        if (r.requestId !== undefined) res.writeHeader('x-amzn-requestid', r.requestId);
         if (close) res.writeHeader('connection', 'close');
         res.end(r.body, close);
       });

@@ -32,12 +32,14 @@ describe('health and readiness', () => {
     // Hold one send's answer (as a slow fsync would) so shutdown has something to wait for.
     const { QueueUrl } = await t.client.send(new CreateQueueCommand({ QueueName: 'slow' }));
     const core = t.server.core;
-    const real = core.whenDurable.bind(core);
+    const real = core.afterDurable.bind(core);
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    core.whenDurable = (lsn: number) => {
-      const p = real(lsn);
-      return held.then(() => p ?? undefined);
+    core.afterDurable = (lsn, resolve, reject) => {
+      void held.then(() => {
+        if (!real(lsn, resolve, reject)) resolve();
+      });
+      return true;
     };
     const send = api(t.endpoint, 'SendMessage', { QueueUrl, MessageBody: 'held' });
     await new Promise((r) => setTimeout(r, 100));
