@@ -162,7 +162,10 @@ impl Broker {
             Durability::Relaxed(ms) => SyncMode::Relaxed { interval_ms: ms },
             Durability::Memory => SyncMode::Memory,
         };
-        let mut image = Image::default();
+        // Opened before the replay (it starts empty), so bodies past the budget are spilled as
+        // they are read rather than all held until the image is complete.
+        let spill = Arc::new(SpillStore::open(dir, payload_memory_max).map_err(|e| OpenError::Wal(WalError::Io(e)))?);
+        let mut image = Image::with_spill(spill.clone());
         let mut bad: Option<String> = None;
         // Zero-filled segments: each fsync flushes data only (sluice-wal `spare`).
         let opts = WalOptions { preallocate: true, ..WalOptions::new(mode) };
@@ -183,9 +186,10 @@ impl Broker {
         let fresh = image.receipt_key.is_none();
         let receipt_key = image.receipt_key.unwrap_or(seed);
         let wal = Arc::new(wal);
-        let spill = SpillStore::open(dir, payload_memory_max).map_err(|e| OpenError::Wal(WalError::Io(e)))?;
+        spill.discard_stale().map_err(|e| OpenError::Wal(WalError::Io(e)))?;
         let b = Self::build(clock, receipt_key, queue_count_max, Some(wal.clone()));
-        *b.spill.write() = Some(Arc::new(spill));
+        *b.spill.write() = Some(spill);
+        image.release_payloads();
         b.next_queue_id.store(image.next_queue_id.max(1), Ordering::Relaxed);
         let mut report = RecoveryReport { records: image.records, ..RecoveryReport::default() };
         b.restore(image, &mut report);

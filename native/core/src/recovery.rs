@@ -8,6 +8,7 @@ use crate::journal::{self, Dec, Malformed};
 use crate::limits::DEDUP_WINDOW_MS;
 use crate::message::{Message, State};
 use crate::queue::QueueConfig;
+use crate::spill::SpillStore;
 
 pub struct QueueImage {
     pub id: u64,
@@ -31,9 +32,58 @@ pub struct Image {
     pub next_queue_id: u64,
     pub queues: HashMap<u64, QueueImage>,
     pub records: u64,
+    /// With a payload budget: bodies past it go to the spill file as they are replayed, so
+    /// recovery holds no more of them in memory than the running broker did.
+    spill: Option<Arc<SpillStore>>,
+    /// Bytes of in-memory payloads this image counts in the spill store's budget.
+    held_bytes: u64,
 }
 
 impl Image {
+    #[must_use]
+    pub fn with_spill(spill: Arc<SpillStore>) -> Self {
+        Self { spill: Some(spill), ..Self::default() }
+    }
+
+    /// Hands the image's payloads over: their bytes stop counting in the spill store's budget,
+    /// and the queues they are restored into count them again (spilled ones stay spilled).
+    pub fn release_payloads(&mut self) {
+        if let Some(store) = &self.spill {
+            store.release(self.held_bytes);
+        }
+        self.held_bytes = 0;
+    }
+
+    /// A replayed message enters the image: in memory while the budget allows, else spilled.
+    fn keep(&mut self, m: &mut Message) {
+        let Some(store) = &self.spill else { return };
+        let len = m.payload.len() as u64;
+        // A failed spill keeps the payload in memory: over budget, but nothing lost.
+        if !(store.over_budget(len) && m.payload.spill(store).is_ok()) {
+            store.hold(len);
+            self.held_bytes += len;
+        }
+    }
+
+    /// A replayed message leaves the image (deleted, purged, its queue deleted).
+    fn drop_payload(spill: Option<&Arc<SpillStore>>, held_bytes: &mut u64, m: &Message) {
+        let Some(store) = spill else { return };
+        if m.payload.is_spilled() {
+            store.forget();
+        } else {
+            let len = m.payload.len() as u64;
+            assert!(*held_bytes >= len);
+            store.release(len);
+            *held_bytes -= len;
+        }
+    }
+
+    fn drop_all(&mut self, messages: &BTreeMap<u64, Message>) {
+        for m in messages.values() {
+            Self::drop_payload(self.spill.as_ref(), &mut self.held_bytes, m);
+        }
+    }
+
     /// Applies one log record (or the snapshot): a sequence of sub-records.
     pub fn apply(&mut self, payload: &[u8]) -> Result<(), Malformed> {
         self.records += 1;
@@ -87,16 +137,22 @@ impl Image {
             }
             journal::QUEUE_DELETE => {
                 let id = d.u64()?;
-                self.queues.remove(&id);
+                if let Some(q) = self.queues.remove(&id) {
+                    self.drop_all(&q.messages);
+                }
             }
             journal::PURGE => {
                 let id = d.u64()?;
                 if let Some(q) = self.queues.get_mut(&id) {
-                    q.messages.clear();
+                    let gone = std::mem::take(&mut q.messages);
+                    self.drop_all(&gone);
                 }
             }
             journal::MESSAGE => {
-                let (qid, seq, m, dedup_key) = d.message()?;
+                let (qid, seq, mut m, dedup_key) = d.message()?;
+                if self.queues.contains_key(&qid) {
+                    self.keep(&mut m);
+                }
                 if let Some(q) = self.queues.get_mut(&qid) {
                     q.next_seq = q.next_seq.max(seq + 1);
                     q.next_sequence_number = q.next_sequence_number.max(m.sequence_number);
@@ -104,7 +160,9 @@ impl Image {
                         let o = Original { message_id: m.id, sequence_number: m.sequence_number };
                         q.dedup.push((k, o, m.sent_ms + DEDUP_WINDOW_MS));
                     }
-                    q.messages.insert(seq, m);
+                    if let Some(old) = q.messages.insert(seq, m) {
+                        Self::drop_payload(self.spill.as_ref(), &mut self.held_bytes, &old);
+                    }
                 }
             }
             journal::RECEIVE => {
@@ -120,8 +178,8 @@ impl Image {
             }
             journal::DELETE => {
                 let (qid, seq) = (d.u64()?, d.u64()?);
-                if let Some(q) = self.queues.get_mut(&qid) {
-                    q.messages.remove(&seq);
+                if let Some(m) = self.queues.get_mut(&qid).and_then(|q| q.messages.remove(&seq)) {
+                    Self::drop_payload(self.spill.as_ref(), &mut self.held_bytes, &m);
                 }
             }
             journal::VISIBILITY => {

@@ -17,7 +17,7 @@ pub const SPILL_FILE: &str = "bodies.spill";
 pub struct SpillStore {
     file: File,
     /// Append position; the mutex also serialises truncation against appends.
-    end: Mutex<u64>,
+    end: Mutex<End>,
     /// Bytes of bodies and attributes held in memory, across all queues.
     resident: AtomicU64,
     /// Messages whose payload is in the file.
@@ -25,10 +25,37 @@ pub struct SpillStore {
     budget_bytes: u64,
 }
 
+struct End {
+    at: u64,
+    /// Whatever a previous run left in the file has been cut off.
+    fresh: bool,
+}
+
 impl SpillStore {
+    /// Opens the file without touching its contents: the broker opens the store before the
+    /// log's replay has taken the data directory's lock, and another process may own it. The
+    /// old contents are cut at the first write (which recovery makes under that lock) or by
+    /// `discard_stale`.
     pub fn open(dir: &Path, budget_bytes: u64) -> io::Result<Self> {
-        let file = OpenOptions::new().read(true).write(true).create(true).truncate(true).open(dir.join(SPILL_FILE))?;
-        Ok(Self { file, end: Mutex::new(0), resident: AtomicU64::new(0), spilled: AtomicU64::new(0), budget_bytes })
+        #[allow(clippy::suspicious_open_options)] // truncation is deferred on purpose (see above)
+        let file = OpenOptions::new().read(true).write(true).create(true).open(dir.join(SPILL_FILE))?;
+        let end = Mutex::new(End { at: 0, fresh: false });
+        Ok(Self { file, end, resident: AtomicU64::new(0), spilled: AtomicU64::new(0), budget_bytes })
+    }
+
+    /// Cuts off a previous run's bodies if nothing was spilled yet (call once the data
+    /// directory is locked).
+    pub fn discard_stale(&self) -> io::Result<()> {
+        let mut end = self.end.lock();
+        Self::freshen(&self.file, &mut end)
+    }
+
+    fn freshen(file: &File, end: &mut End) -> io::Result<()> {
+        if !end.fresh {
+            file.set_len(0)?;
+            *end = End { at: 0, fresh: true };
+        }
+        Ok(())
     }
 
     /// Whether a new payload of `len` bytes should go to disk.
@@ -48,9 +75,10 @@ impl SpillStore {
     /// Appends `bytes`; returns their offset.
     pub fn write(&self, bytes: &[u8]) -> io::Result<u64> {
         let mut end = self.end.lock();
-        let at = *end;
+        Self::freshen(&self.file, &mut end)?;
+        let at = end.at;
         self.file.write_all_at(bytes, at)?;
-        *end += bytes.len() as u64;
+        end.at += bytes.len() as u64;
         self.spilled.fetch_add(1, Ordering::Relaxed);
         Ok(at)
     }
@@ -67,7 +95,7 @@ impl SpillStore {
         if self.spilled.fetch_sub(1, Ordering::Relaxed) == 1 {
             // Best effort: a failed truncate only leaves dead bytes behind.
             let _ = self.file.set_len(0);
-            *end = 0;
+            end.at = 0;
         }
     }
 
