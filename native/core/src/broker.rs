@@ -134,6 +134,21 @@ pub fn key(account: &str, name: &str) -> String {
     format!("{account}/{name}")
 }
 
+/// A checkpoint writes its snapshot in parts of about this size. 1 MiB: large enough that the
+/// per-part cost (a 4-byte length, two writes) vanishes, small enough to bound the memory a
+/// checkpoint and a recovery hold besides the state itself.
+const SNAPSHOT_PART_BYTES: usize = 1024 * 1024;
+const _: () = assert!((SNAPSHOT_PART_BYTES as u64) * 4 <= sluice_wal::SNAPSHOT_PART_BYTES_MAX);
+
+/// Hands the encoded state records to the snapshot once they fill a part (or at the end).
+fn snapshot_part(e: &mut Enc, w: &mut sluice_wal::SnapshotWriter, done: bool) -> Result<(), WalError> {
+    if (done && !e.buf.is_empty()) || e.buf.len() >= SNAPSHOT_PART_BYTES {
+        w.write_part(&e.buf)?;
+        e.buf.clear();
+    }
+    Ok(())
+}
+
 impl Broker {
     /// An in-memory broker with no log.
     #[must_use]
@@ -331,9 +346,12 @@ impl Broker {
     pub fn checkpoint(&self) -> Result<u64, WalError> {
         let Some(wal) = &self.wal else { return Ok(0) };
         let mut e = Enc::default();
-        let token = {
+        let w = {
             let _g = self.gate.write();
             let token = wal.begin_checkpoint()?;
+            let mut w = wal.snapshot_writer(token)?;
+            // Written in parts of about SNAPSHOT_PART_BYTES each, cut between state records:
+            // the snapshot is never held in memory whole (recovery reads it back part by part).
             e.u8(journal::META).u64(self.receipt_key).u64(self.next_queue_id.load(Ordering::Relaxed));
             let all: Vec<_> = self.queues.read().values().cloned().collect();
             for q in all {
@@ -345,16 +363,20 @@ impl Broker {
                 e.u8(journal::SEQUENCE).u64(q.id).u64(next_seq).u64(next_sn);
                 for (seq, m) in inner.state.messages() {
                     e.u8(journal::MESSAGE).message(q.id, *seq, m, None);
+                    snapshot_part(&mut e, &mut w, false)?;
                 }
                 for (k, o, expires) in inner.state.dedup_entries() {
                     e.u8(journal::DEDUP).u64(q.id).blob(k.as_bytes()).raw(&o.message_id).u64(o.sequence_number).u64(expires);
+                    snapshot_part(&mut e, &mut w, false)?;
                 }
             }
-            token
+            snapshot_part(&mut e, &mut w, true)?;
+            w
         };
-        wal.finish_checkpoint(token, &e.buf)?;
-        self.snapshot_bytes.store(e.buf.len() as u64, Ordering::Relaxed);
-        Ok(e.buf.len() as u64)
+        let bytes = w.payload_bytes();
+        wal.finish_snapshot(w)?;
+        self.snapshot_bytes.store(bytes, Ordering::Relaxed);
+        Ok(bytes)
     }
 
     /// Checkpoints when the log has grown well past the last snapshot (disk use stays

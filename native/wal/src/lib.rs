@@ -30,7 +30,7 @@ use std::thread::JoinHandle;
 use parking_lot::{Condvar, Mutex, RwLock};
 
 pub use error::WalError;
-pub use record::RECORD_PAYLOAD_BYTES_MAX;
+pub use record::{RECORD_PAYLOAD_BYTES_MAX, SNAPSHOT_PART_BYTES_MAX};
 pub use storage::{DirFs, FileStorage, Fs, MemFs, MemStorage, Storage};
 
 use record::{encode_record_into, encode_segment_header, record_crc, segment_name, snapshot_name};
@@ -115,8 +115,9 @@ impl Default for WalOptions {
     }
 }
 
-/// One item handed to the replay callback: first the snapshot (if any), then each record
-/// after it in Lsn order. Slices borrow the recovery read buffer; copy what you keep.
+/// One item handed to the replay callback: first the snapshot (if any; one item per part it
+/// was written in, in order, each checked before any is handed over), then each record after
+/// it in Lsn order. Slices borrow the recovery read buffer; copy what you keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Replay<'a> {
     Snapshot { boundary: Lsn, payload: &'a [u8] },
@@ -126,6 +127,7 @@ pub enum Replay<'a> {
 /// What `Wal::open` recovered, collected in memory.
 #[derive(Debug, Default)]
 pub struct Recovered {
+    /// The snapshot's parts, concatenated.
     pub snapshot: Option<Vec<u8>>,
     pub records: Vec<Vec<u8>>,
     /// The last segment had a torn tail, cut at this file and byte offset.
@@ -189,6 +191,52 @@ pub struct CheckpointToken {
     pub boundary: Lsn,
 }
 
+/// A snapshot being written in parts (`Wal::snapshot_writer`). Dropped without
+/// `Wal::finish_snapshot`, it removes its temporary file.
+pub struct SnapshotWriter {
+    token: CheckpointToken,
+    file: Option<(Arc<dyn Fs>, String, Box<dyn Storage>)>,
+    payload_len: u64,
+    payload_crc: u32,
+}
+
+impl SnapshotWriter {
+    /// Appends one part. Recovery hands it back whole, as one `Replay::Snapshot`, so a part
+    /// should end where the caller's own records do. At most `SNAPSHOT_PART_BYTES_MAX` bytes.
+    pub fn write_part(&mut self, part: &[u8]) -> Result<(), WalError> {
+        assert!(
+            part.len() as u64 <= record::SNAPSHOT_PART_BYTES_MAX,
+            "snapshot part too large"
+        );
+        let len = u32::try_from(part.len())
+            .expect("bounded by SNAPSHOT_PART_BYTES_MAX")
+            .to_le_bytes();
+        if let Some((_, _, file)) = &self.file {
+            let at = record::SNAPSHOT_HEADER_BYTES + self.payload_len;
+            file.write_at(at, &len)?;
+            file.write_at(at + 4, part)?;
+        }
+        self.payload_crc = crc32c::crc32c_append(self.payload_crc, &len);
+        self.payload_crc = crc32c::crc32c_append(self.payload_crc, part);
+        self.payload_len += 4 + part.len() as u64;
+        Ok(())
+    }
+
+    /// Bytes written so far, part headers included.
+    #[must_use]
+    pub fn payload_bytes(&self) -> u64 {
+        self.payload_len
+    }
+}
+
+impl Drop for SnapshotWriter {
+    fn drop(&mut self) {
+        if let Some((fs, tmp, _)) = self.file.take() {
+            let _ = fs.remove(&tmp);
+        }
+    }
+}
+
 /// The log. `Send + Sync`; share it behind an `Arc`.
 pub struct Wal {
     shared: Arc<Shared>,
@@ -201,7 +249,10 @@ impl Wal {
     pub fn open(dir: &Path, opts: WalOptions) -> Result<(Wal, Recovered), WalError> {
         let mut recovered = Recovered::default();
         let (wal, info) = Wal::open_replay(dir, opts, |item| match item {
-            Replay::Snapshot { payload, .. } => recovered.snapshot = Some(payload.to_vec()),
+            Replay::Snapshot { payload, .. } => recovered
+                .snapshot
+                .get_or_insert_with(Vec::new)
+                .extend_from_slice(payload),
             Replay::Record { payload, .. } => recovered.records.push(payload.to_vec()),
         })?;
         recovered.truncated_tail = info.truncated_tail;
@@ -462,30 +513,77 @@ impl Wal {
         token: CheckpointToken,
         snapshot: &[u8],
     ) -> Result<(), WalError> {
+        let mut w = self.snapshot_writer(token)?;
+        w.write_part(snapshot)?;
+        self.finish_snapshot(w)
+    }
+
+    /// Starts writing the snapshot for `token` in parts (`SnapshotWriter::write_part`), so
+    /// state larger than memory can be written: the parts go to a temporary file as they come,
+    /// and `finish_snapshot` makes it the snapshot. Recovery hands each part back to the replay
+    /// callback as one `Replay::Snapshot`, in order.
+    pub fn snapshot_writer(&self, token: CheckpointToken) -> Result<SnapshotWriter, WalError> {
+        let file = match &self.shared.fs {
+            None => None,
+            Some(fs) => {
+                // Unique: two checkpoints with no append between them share a boundary, and
+                // the second must not truncate the first's file while it is being written.
+                static SEQ: AtomicU64 = AtomicU64::new(0);
+                let n = SEQ.fetch_add(1, Ordering::Relaxed);
+                let tmp = format!(
+                    "{}.{n}{}",
+                    snapshot_name(token.boundary),
+                    record::TMP_SUFFIX
+                );
+                let storage = fs.create(&tmp)?;
+                Some((fs.clone(), tmp, storage))
+            }
+        };
+        Ok(SnapshotWriter {
+            token,
+            file,
+            payload_len: 0,
+            payload_crc: 0,
+        })
+    }
+
+    /// Makes a snapshot written with `snapshot_writer` the log's snapshot (see `finish_checkpoint`).
+    pub fn finish_snapshot(&self, mut w: SnapshotWriter) -> Result<(), WalError> {
         let mut last = self.shared.checkpoint_mu.lock();
-        if token.boundary < *last {
+        let boundary = w.token.boundary;
+        if boundary < *last {
             return Err(WalError::CheckpointSuperseded {
-                boundary: token.boundary,
+                boundary,
                 last: *last,
             });
         }
-        let Some(fs) = self.shared.fs.clone() else {
-            *last = token.boundary;
+        let Some((fs, tmp, file)) = w.file.take() else {
+            *last = boundary;
             return Ok(());
         };
-        self.wait_rotated(token.boundary)?;
-        let freed = write_snapshot(fs.as_ref(), token.boundary, snapshot)?;
+        let removed = |e: WalError| {
+            let _ = fs.remove(&tmp);
+            e
+        };
+        self.wait_rotated(boundary).map_err(removed)?;
+        let header = record::SnapshotHeader {
+            boundary,
+            version: record::SNAPSHOT_VERSION_PARTS,
+            payload_len: w.payload_len,
+            payload_crc: w.payload_crc,
+        };
+        let written = record::SNAPSHOT_HEADER_BYTES + w.payload_len;
+        let freed = publish_snapshot(fs.as_ref(), &tmp, file.as_ref(), &header, written)?;
         let counters = &self.shared.counters;
         counters
             .segments
             .fetch_sub(freed.segments, Ordering::Relaxed);
-        let written = record::SNAPSHOT_HEADER_BYTES + snapshot.len() as u64;
         counters.disk_bytes.fetch_add(written, Ordering::Relaxed);
         let shrink = |v: u64| Some(v.saturating_sub(freed.bytes));
         let _ = counters
             .disk_bytes
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, shrink);
-        *last = token.boundary;
+        *last = boundary;
         Ok(())
     }
 
@@ -683,22 +781,27 @@ struct Freed {
 }
 
 /// Writes `snap-<boundary>.snap` atomically, then removes what it supersedes.
-fn write_snapshot(fs: &dyn Fs, boundary: Lsn, payload: &[u8]) -> Result<Freed, WalError> {
+/// Header, fsync, rename, fsync the directory: the temporary file becomes the snapshot. Then
+/// deletes what it supersedes.
+fn publish_snapshot(
+    fs: &dyn Fs,
+    tmp: &str,
+    file: &dyn Storage,
+    header: &record::SnapshotHeader,
+    file_len: u64,
+) -> Result<Freed, WalError> {
+    let boundary = header.boundary;
     let name = snapshot_name(boundary);
-    let tmp = format!("{name}{}", record::TMP_SUFFIX);
-    let header = record::encode_snapshot_header(boundary, payload);
     let written = (|| -> std::io::Result<()> {
-        let file = fs.create(&tmp)?;
-        file.write_at(0, &header)?;
-        file.write_at(header.len() as u64, payload)?;
+        file.write_at(0, &header.encode())?;
         file.sync()?;
         // Pair assertion: what landed in the file has the length the header promises.
-        assert_eq!(file.len()?, header.len() as u64 + payload.len() as u64);
-        fs.rename(&tmp, &name)?;
+        assert_eq!(file.len()?, file_len);
+        fs.rename(tmp, &name)?;
         fs.sync_dir()
     })();
     if let Err(e) = written {
-        let _ = fs.remove(&tmp);
+        let _ = fs.remove(tmp);
         return Err(e.into());
     }
     let mut freed = Freed {

@@ -9,7 +9,7 @@ use crate::Lsn;
 pub const SEGMENT_MAGIC: [u8; 8] = *b"SLUICEWL";
 /// Magic at byte 0 of every snapshot file.
 pub const SNAPSHOT_MAGIC: [u8; 8] = *b"SLUICESN";
-/// Format version of segments and snapshots. Bump on any layout change.
+/// Format version of segments (snapshots have `SNAPSHOT_VERSION_*`). Bump on any layout change.
 pub const FORMAT_VERSION: u32 = 1;
 /// Segment header: `magic(8) version(4) header_bytes(4) first_lsn(8) reserved(4) crc(4)`.
 pub const SEGMENT_HEADER_LEN: usize = 32;
@@ -18,6 +18,14 @@ const SEGMENT_HEADER_FIELD: u32 = 32;
 const _: () = assert!(SEGMENT_HEADER_FIELD as usize == SEGMENT_HEADER_LEN);
 /// `SEGMENT_HEADER_LEN` as a file offset.
 pub const SEGMENT_HEADER_BYTES: u64 = SEGMENT_HEADER_LEN as u64;
+/// Snapshot version 1: the payload is one opaque blob (still read; no longer written).
+pub const SNAPSHOT_VERSION_WHOLE: u32 = 1;
+/// Snapshot version 2: the payload is a sequence of parts, each `len(4)` then that many bytes,
+/// written and read back one at a time so neither side holds the whole snapshot in memory.
+pub const SNAPSHOT_VERSION_PARTS: u32 = 2;
+/// Largest snapshot part: as large as a record may be (parts hold whole state records, and a
+/// larger length read from a damaged file is rejected before any allocation).
+pub const SNAPSHOT_PART_BYTES_MAX: u64 = RECORD_PAYLOAD_BYTES_MAX;
 /// Snapshot header: `magic(8) version(4) reserved(4) boundary_lsn(8) payload_len(8)
 /// payload_crc(4) header_crc(4)`.
 pub const SNAPSHOT_HEADER_LEN: usize = 40;
@@ -131,47 +139,78 @@ pub fn decode_segment_header(h: &[u8]) -> Result<Lsn, &'static str> {
     Ok(u64::from_le_bytes(h[16..24].try_into().expect("8 bytes")))
 }
 
-/// Encodes the 40-byte snapshot header for `payload`.
+/// Encodes the 40-byte snapshot header of a version-1 (whole) snapshot of `payload`.
 #[must_use]
 pub fn encode_snapshot_header(boundary: Lsn, payload: &[u8]) -> [u8; SNAPSHOT_HEADER_LEN] {
-    assert!(boundary >= 1);
-    let mut h = [0u8; SNAPSHOT_HEADER_LEN];
-    h[0..8].copy_from_slice(&SNAPSHOT_MAGIC);
-    h[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
-    h[16..24].copy_from_slice(&boundary.to_le_bytes());
-    h[24..32].copy_from_slice(&(payload.len() as u64).to_le_bytes());
-    h[32..36].copy_from_slice(&crc32c::crc32c(payload).to_le_bytes());
-    let crc = crc32c::crc32c(&h[0..36]);
-    h[36..40].copy_from_slice(&crc.to_le_bytes());
-    h
+    let header = SnapshotHeader {
+        boundary,
+        version: SNAPSHOT_VERSION_WHOLE,
+        payload_len: payload.len() as u64,
+        payload_crc: crc32c::crc32c(payload),
+    };
+    header.encode()
 }
 
-/// Validates a whole snapshot file image; returns (boundary, payload range).
+/// A snapshot file's header fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotHeader {
+    pub boundary: Lsn,
+    pub version: u32,
+    pub payload_len: u64,
+    pub payload_crc: u32,
+}
+
+impl SnapshotHeader {
+    #[must_use]
+    pub fn encode(&self) -> [u8; SNAPSHOT_HEADER_LEN] {
+        assert!(self.boundary >= 1);
+        assert!(self.version == SNAPSHOT_VERSION_WHOLE || self.version == SNAPSHOT_VERSION_PARTS);
+        let mut h = [0u8; SNAPSHOT_HEADER_LEN];
+        h[0..8].copy_from_slice(&SNAPSHOT_MAGIC);
+        h[8..12].copy_from_slice(&self.version.to_le_bytes());
+        h[16..24].copy_from_slice(&self.boundary.to_le_bytes());
+        h[24..32].copy_from_slice(&self.payload_len.to_le_bytes());
+        h[32..36].copy_from_slice(&self.payload_crc.to_le_bytes());
+        let crc = crc32c::crc32c(&h[0..36]);
+        h[36..40].copy_from_slice(&crc.to_le_bytes());
+        h
+    }
+
+    /// Validates the header of a snapshot file of `file_len` bytes (not its payload).
+    pub fn decode(h: &[u8], file_len: u64) -> Result<Self, &'static str> {
+        if h.len() < SNAPSHOT_HEADER_LEN || file_len < SNAPSHOT_HEADER_BYTES {
+            return Err("snapshot header is truncated");
+        }
+        if crc32c::crc32c(&h[0..36]) != u32::from_le_bytes(h[36..40].try_into().expect("4 bytes")) {
+            return Err("snapshot header checksum mismatch");
+        }
+        if h[0..8] != SNAPSHOT_MAGIC {
+            return Err("snapshot magic mismatch");
+        }
+        let version = u32::from_le_bytes(h[8..12].try_into().expect("4 bytes"));
+        if version != SNAPSHOT_VERSION_WHOLE && version != SNAPSHOT_VERSION_PARTS {
+            return Err("unsupported snapshot format version");
+        }
+        let header = Self {
+            boundary: u64::from_le_bytes(h[16..24].try_into().expect("8 bytes")),
+            version,
+            payload_len: u64::from_le_bytes(h[24..32].try_into().expect("8 bytes")),
+            payload_crc: u32::from_le_bytes(h[32..36].try_into().expect("4 bytes")),
+        };
+        if header.payload_len != file_len - SNAPSHOT_HEADER_BYTES {
+            return Err("snapshot length does not match the file size");
+        }
+        Ok(header)
+    }
+}
+
+/// Validates a whole version-1 snapshot file image; returns (boundary, payload range).
 pub fn decode_snapshot(bytes: &[u8]) -> Result<(Lsn, std::ops::Range<usize>), &'static str> {
-    let header_len = SNAPSHOT_HEADER_LEN;
-    if bytes.len() < header_len {
-        return Err("snapshot header is truncated");
-    }
-    let h = &bytes[..header_len];
-    if crc32c::crc32c(&h[0..36]) != u32::from_le_bytes(h[36..40].try_into().expect("4 bytes")) {
-        return Err("snapshot header checksum mismatch");
-    }
-    if h[0..8] != SNAPSHOT_MAGIC {
-        return Err("snapshot magic mismatch");
-    }
-    if u32::from_le_bytes(h[8..12].try_into().expect("4 bytes")) != FORMAT_VERSION {
-        return Err("unsupported snapshot format version");
-    }
-    let boundary = u64::from_le_bytes(h[16..24].try_into().expect("8 bytes"));
-    let len = u64::from_le_bytes(h[24..32].try_into().expect("8 bytes"));
-    if len != (bytes.len() - header_len) as u64 {
-        return Err("snapshot length does not match the file size");
-    }
-    let crc = u32::from_le_bytes(h[32..36].try_into().expect("4 bytes"));
-    if crc32c::crc32c(&bytes[header_len..]) != crc {
+    let header = SnapshotHeader::decode(bytes, bytes.len() as u64)?;
+    if crc32c::crc32c(&bytes[SNAPSHOT_HEADER_LEN..]) != header.payload_crc {
         return Err("snapshot payload checksum mismatch");
     }
-    Ok((boundary, header_len..bytes.len()))
+    Ok((header.boundary, SNAPSHOT_HEADER_LEN..bytes.len()))
 }
 
 /// `wal-<20-digit first lsn>.log`

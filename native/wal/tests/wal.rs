@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::{payload, segment_files, TempDir};
 use sluice_wal::record::SEGMENT_HEADER_BYTES;
-use sluice_wal::{check, SyncMode, Wal, WalError, WalOptions};
+use sluice_wal::{check, Replay, SyncMode, Wal, WalError, WalOptions};
 
 fn fsync_opts() -> WalOptions {
     WalOptions::new(SyncMode::Fsync)
@@ -596,4 +596,63 @@ fn zero_filled_segments_recover_as_the_clean_end_of_the_log() {
     );
     let (_wal, rec) = Wal::open(dir.path(), opts).unwrap();
     assert_eq!(rec.records, (0..n + 3).map(payload).collect::<Vec<_>>());
+}
+
+/// A snapshot written in parts comes back as one `Replay::Snapshot` per part, in order; a
+/// version-1 snapshot (one whole payload, as earlier builds wrote) is still read; a writer
+/// dropped before `finish_snapshot` leaves no file behind.
+#[test]
+fn snapshot_parts_replay_in_order_and_whole_snapshots_still_read() {
+    let dir = TempDir::new("snap-parts");
+    let (wal, _) = Wal::open(dir.path(), fsync_opts()).unwrap();
+    fill(&wal, 0..5);
+    let token = wal.begin_checkpoint().unwrap();
+    let abandoned = wal.snapshot_writer(token).unwrap();
+    drop(abandoned);
+    let parts: Vec<Vec<u8>> = vec![
+        b"first".to_vec(),
+        vec![7u8; 100_000],
+        Vec::new(),
+        b"last".to_vec(),
+    ];
+    let mut w = wal.snapshot_writer(token).unwrap();
+    for p in &parts {
+        w.write_part(p).unwrap();
+    }
+    wal.finish_snapshot(w).unwrap();
+    fill(&wal, 5..7);
+    wal.close().unwrap();
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.ends_with(".tmp")),
+        "a temporary snapshot was left: {names:?}"
+    );
+
+    let mut seen: Vec<Vec<u8>> = Vec::new();
+    let mut records = 0;
+    let (wal, info) = Wal::open_replay(dir.path(), fsync_opts(), |item| match item {
+        Replay::Snapshot { boundary, payload } => {
+            assert_eq!(boundary, 6);
+            seen.push(payload.to_vec());
+        }
+        Replay::Record { .. } => records += 1,
+    })
+    .unwrap();
+    assert_eq!(seen, parts);
+    assert_eq!(records, 2);
+    assert_eq!(info.snapshot_boundary, Some(6));
+    wal.close().unwrap();
+
+    // Rewrite the snapshot in the version-1 layout: the payload comes back whole.
+    let snap = dir.path().join("snap-00000000000000000006.snap");
+    let whole: Vec<u8> = parts.concat();
+    let mut bytes = sluice_wal::record::encode_snapshot_header(6, &whole).to_vec();
+    bytes.extend_from_slice(&whole);
+    std::fs::write(&snap, &bytes).unwrap();
+    let (_wal, rec) = Wal::open(dir.path(), fsync_opts()).unwrap();
+    assert_eq!(rec.snapshot, Some(whole));
+    assert_eq!(rec.records.len(), 2);
 }
