@@ -134,6 +134,21 @@ pub fn key(account: &str, name: &str) -> String {
     format!("{account}/{name}")
 }
 
+/// What a checkpoint copies while appends are stopped.
+struct StateCopy {
+    next_queue_id: u64,
+    queues: Vec<QueueCopy>,
+}
+
+struct QueueCopy {
+    id: u64,
+    /// QUEUE_CREATE and SEQUENCE records, encoded.
+    head: Vec<u8>,
+    messages: Vec<(u64, crate::message::Message)>,
+    /// DEDUP records, encoded.
+    dedup: Vec<u8>,
+}
+
 /// A checkpoint writes its snapshot in parts of about this size. 1 MiB: large enough that the
 /// per-part cost (a 4-byte length, two writes) vanishes, small enough to bound the memory a
 /// checkpoint and a recovery hold besides the state itself.
@@ -345,38 +360,69 @@ impl Broker {
     /// Writes a snapshot of the whole state and lets the log drop the segments it covers.
     pub fn checkpoint(&self) -> Result<u64, WalError> {
         let Some(wal) = &self.wal else { return Ok(0) };
-        let mut e = Enc::default();
-        let w = {
+        // Appends stop only while the state is copied (cheap: payloads are shared, not copied);
+        // it is encoded and written after they resume. Spilled bodies stay readable meanwhile.
+        let spill = self.spill.read().clone();
+        let (token, copy) = {
             let _g = self.gate.write();
             let token = wal.begin_checkpoint()?;
-            let mut w = wal.snapshot_writer(token)?;
-            // Written in parts of about SNAPSHOT_PART_BYTES each, cut between state records:
-            // the snapshot is never held in memory whole (recovery reads it back part by part).
-            e.u8(journal::META).u64(self.receipt_key).u64(self.next_queue_id.load(Ordering::Relaxed));
-            let all: Vec<_> = self.queues.read().values().cloned().collect();
-            for q in all {
-                let inner = q.inner.lock();
-                e.u8(journal::QUEUE_CREATE).u64(q.id).blob(q.key.as_bytes()).blob(q.arn.as_bytes());
-                e.config(&inner.state.config).map(&inner.attributes).map(&inner.tags);
-                e.u64(inner.created_ms).u64(inner.modified_ms);
-                let (next_seq, next_sn) = inner.state.sequence_state();
-                e.u8(journal::SEQUENCE).u64(q.id).u64(next_seq).u64(next_sn);
-                for (seq, m) in inner.state.messages() {
-                    e.u8(journal::MESSAGE).message(q.id, *seq, m, None);
-                    snapshot_part(&mut e, &mut w, false)?;
-                }
-                for (k, o, expires) in inner.state.dedup_entries() {
-                    e.u8(journal::DEDUP).u64(q.id).blob(k.as_bytes()).raw(&o.message_id).u64(o.sequence_number).u64(expires);
-                    snapshot_part(&mut e, &mut w, false)?;
-                }
+            if let Some(s) = &spill {
+                s.pin();
             }
-            snapshot_part(&mut e, &mut w, true)?;
-            w
+            (token, self.state_copy())
         };
+        let written = self.write_snapshot(wal, token, &copy);
+        drop(copy);
+        if let Some(s) = &spill {
+            s.unpin();
+        }
+        let w = written?;
         let bytes = w.payload_bytes();
         wal.finish_snapshot(w)?;
         self.snapshot_bytes.store(bytes, Ordering::Relaxed);
         Ok(bytes)
+    }
+
+    /// The broker's state as a checkpoint's boundary sees it; call with the gate held.
+    fn state_copy(&self) -> StateCopy {
+        let all: Vec<_> = self.queues.read().values().cloned().collect();
+        let mut queues = Vec::with_capacity(all.len());
+        for q in all {
+            let inner = q.inner.lock();
+            // Queue-level records are encoded now: they are small.
+            let mut head = Enc::default();
+            head.u8(journal::QUEUE_CREATE).u64(q.id).blob(q.key.as_bytes()).blob(q.arn.as_bytes());
+            head.config(&inner.state.config).map(&inner.attributes).map(&inner.tags);
+            head.u64(inner.created_ms).u64(inner.modified_ms);
+            let (next_seq, next_sn) = inner.state.sequence_state();
+            head.u8(journal::SEQUENCE).u64(q.id).u64(next_seq).u64(next_sn);
+            let mut messages = Vec::with_capacity(inner.state.len());
+            messages.extend(inner.state.messages().map(|(seq, m)| (*seq, m.clone())));
+            let mut dedup = Enc::default();
+            for (k, o, expires) in inner.state.dedup_entries() {
+                dedup.u8(journal::DEDUP).u64(q.id).blob(k.as_bytes()).raw(&o.message_id).u64(o.sequence_number).u64(expires);
+            }
+            queues.push(QueueCopy { id: q.id, head: head.buf, messages, dedup: dedup.buf });
+        }
+        StateCopy { next_queue_id: self.next_queue_id.load(Ordering::Relaxed), queues }
+    }
+
+    /// Encodes `copy` into the snapshot for `token`, part by part.
+    fn write_snapshot(&self, wal: &Wal, token: sluice_wal::CheckpointToken, copy: &StateCopy) -> Result<sluice_wal::SnapshotWriter, WalError> {
+        let mut w = wal.snapshot_writer(token)?;
+        let mut e = Enc::default();
+        e.u8(journal::META).u64(self.receipt_key).u64(copy.next_queue_id);
+        for q in &copy.queues {
+            e.raw(&q.head);
+            for (seq, m) in &q.messages {
+                e.u8(journal::MESSAGE).message(q.id, *seq, m, None);
+                snapshot_part(&mut e, &mut w, false)?;
+            }
+            e.raw(&q.dedup);
+            snapshot_part(&mut e, &mut w, false)?;
+        }
+        snapshot_part(&mut e, &mut w, true)?;
+        Ok(w)
     }
 
     /// Checkpoints when the log has grown well past the last snapshot (disk use stays

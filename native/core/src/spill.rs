@@ -29,6 +29,9 @@ struct End {
     at: u64,
     /// Whatever a previous run left in the file has been cut off.
     fresh: bool,
+    /// Readers holding offsets beyond the live messages' (a checkpoint writing its snapshot):
+    /// the file is not truncated while any is pinned.
+    pins: u32,
 }
 
 impl SpillStore {
@@ -39,7 +42,7 @@ impl SpillStore {
     pub fn open(dir: &Path, budget_bytes: u64) -> io::Result<Self> {
         #[allow(clippy::suspicious_open_options)] // truncation is deferred on purpose (see above)
         let file = OpenOptions::new().read(true).write(true).create(true).open(dir.join(SPILL_FILE))?;
-        let end = Mutex::new(End { at: 0, fresh: false });
+        let end = Mutex::new(End { at: 0, fresh: false, pins: 0 });
         Ok(Self { file, end, resident: AtomicU64::new(0), spilled: AtomicU64::new(0), budget_bytes })
     }
 
@@ -53,7 +56,7 @@ impl SpillStore {
     fn freshen(file: &File, end: &mut End) -> io::Result<()> {
         if !end.fresh {
             file.set_len(0)?;
-            *end = End { at: 0, fresh: true };
+            *end = End { at: 0, fresh: true, pins: end.pins };
         }
         Ok(())
     }
@@ -89,10 +92,25 @@ impl SpillStore {
         Ok(buf)
     }
 
-    /// A spilled message is gone; the file is emptied when none remains.
+    /// Keeps every spilled body readable, even of messages deleted meanwhile, until `unpin`.
+    pub fn pin(&self) {
+        self.end.lock().pins += 1;
+    }
+
+    pub fn unpin(&self) {
+        let mut end = self.end.lock();
+        assert!(end.pins > 0);
+        end.pins -= 1;
+        if end.pins == 0 && self.spilled.load(Ordering::Relaxed) == 0 && end.at > 0 {
+            let _ = self.file.set_len(0);
+            end.at = 0;
+        }
+    }
+
+    /// A spilled message is gone; the file is emptied when none remains (and none is pinned).
     pub fn forget(&self) {
         let mut end = self.end.lock();
-        if self.spilled.fetch_sub(1, Ordering::Relaxed) == 1 {
+        if self.spilled.fetch_sub(1, Ordering::Relaxed) == 1 && end.pins == 0 {
             // Best effort: a failed truncate only leaves dead bytes behind.
             let _ = self.file.set_len(0);
             end.at = 0;
@@ -107,5 +125,33 @@ impl SpillStore {
     #[must_use]
     pub fn spilled_messages(&self) -> u64 {
         self.spilled.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pinned_file_keeps_forgotten_bodies_until_unpinned() {
+        let dir = std::env::temp_dir().join(format!("sluice-spill-pin-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = SpillStore::open(&dir, 0).unwrap();
+        let a = store.write(b"first body").unwrap();
+        let b = store.write(b"second").unwrap();
+        store.pin();
+        store.forget();
+        store.forget();
+        assert_eq!(store.spilled_messages(), 0);
+        // A checkpoint holding these offsets still reads them back.
+        assert_eq!(store.read(a, 10).unwrap(), b"first body");
+        assert_eq!(store.read(b, 6).unwrap(), b"second");
+        store.unpin();
+        assert_eq!(std::fs::metadata(dir.join(SPILL_FILE)).unwrap().len(), 0, "emptied once unpinned");
+        let c = store.write(b"again").unwrap();
+        assert_eq!(c, 0);
+        store.forget();
+        assert_eq!(std::fs::metadata(dir.join(SPILL_FILE)).unwrap().len(), 0, "emptied when nothing is pinned");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
