@@ -86,6 +86,25 @@ fn open(dir: &PathBuf, clock: &Arc<ManualClock>) -> Arc<Broker> {
 /// Small, so most payloads live in the spill file and are read back on delivery.
 const SPILL_BUDGET_BYTES: u64 = 100;
 
+/// Send entries for `bodies`: on a FIFO queue in group `group`, each body its own dedup id.
+fn entries<'a>(bodies: &'a [String], group: Option<&'a str>) -> Vec<SendEntry<'a>> {
+    bodies
+        .iter()
+        .map(|body| SendEntry {
+            size: u32::try_from(body.len()).unwrap(),
+            body: body.as_bytes(),
+            attributes: b"",
+            body_md5: [0; 16],
+            attributes_md5: None,
+            delay_s: None,
+            group_id: group,
+            dedup_id: group.map(|_| body.as_str()),
+            dedup_from_content: false,
+            trace_header: None,
+        })
+        .collect()
+}
+
 fn create(b: &Broker, name: &str, fifo: bool) {
     let config = QueueConfig { fifo, visibility_timeout_s: 5, content_based_dedup: fifo, ..QueueConfig::default() };
     let c = CreateQueue {
@@ -264,21 +283,7 @@ fn a_refused_second_open_leaves_the_spill_file_alone() {
     let k = key("000000000000", "std");
     let sender: Arc<str> = "000000000000".into();
     let bodies: Vec<String> = (0..10).map(|i| format!("{i:0>64}")).collect();
-    let entries: Vec<SendEntry> = bodies
-        .iter()
-        .map(|body| SendEntry {
-            size: u32::try_from(body.len()).unwrap(),
-            body: body.as_bytes(),
-            attributes: b"",
-            body_md5: [0; 16],
-            attributes_md5: None,
-            delay_s: None,
-            group_id: None,
-            dedup_id: None,
-            dedup_from_content: false,
-            trace_header: None,
-        })
-        .collect();
+    let entries = entries(&bodies, None);
     let (results, _) = b.send_batch(&k, &sender, &entries).expect("send");
     assert!(results.iter().all(Result::is_ok));
     let before = picture(&b);
@@ -303,21 +308,7 @@ fn a_snapshot_of_many_parts_recovers_exactly() {
         let k = key("000000000000", queue);
         for batch in 0..200 {
             let bodies: Vec<String> = (0..10).map(|i| format!("{queue}-{batch}-{i}-{}", "x".repeat(1000))).collect();
-            let entries: Vec<SendEntry> = bodies
-                .iter()
-                .map(|body| SendEntry {
-                    size: u32::try_from(body.len()).unwrap(),
-                    body: body.as_bytes(),
-                    attributes: b"",
-                    body_md5: [0; 16],
-                    attributes_md5: None,
-                    delay_s: None,
-                    group_id: if fifo { Some("g") } else { None },
-                    dedup_id: if fifo { Some(body.as_str()) } else { None },
-                    dedup_from_content: false,
-                    trace_header: None,
-                })
-                .collect();
+            let entries = entries(&bodies, fifo.then_some("g"));
             let (results, _) = b.send_batch(&k, &sender, &entries).expect("send");
             assert!(results.iter().all(Result::is_ok));
         }
@@ -354,21 +345,7 @@ fn checkpoints_under_concurrent_changes_recover_exactly() {
             // Bounded: leases left in flight must stay under the 120,000 in-flight limit.
             while !stop.load(std::sync::atomic::Ordering::Relaxed) && n < 100_000 {
                 let bodies: Vec<String> = (0..5).map(|_| { n += 1; format!("m{n}-{}", "y".repeat(200)) }).collect();
-                let entries: Vec<SendEntry> = bodies
-                    .iter()
-                    .map(|body| SendEntry {
-                        size: u32::try_from(body.len()).unwrap(),
-                        body: body.as_bytes(),
-                        attributes: b"",
-                        body_md5: [0; 16],
-                        attributes_md5: None,
-                        delay_s: None,
-                        group_id: None,
-                        dedup_id: None,
-                        dedup_from_content: false,
-                        trace_header: None,
-                    })
-                    .collect();
+                let entries = entries(&bodies, None);
                 b.send_batch(&k, &sender, &entries).expect("send");
                 let got = b.receive(&k, 3, Some(30), None, None).expect("receive");
                 let handles: Vec<String> = got.deliveries.iter().map(|d| b.receipt_handle(d.receipt)).collect();

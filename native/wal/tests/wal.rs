@@ -104,6 +104,13 @@ fn torn_tail_is_truncated() {
     assert_eq!(wal.append(b"x").unwrap(), 20);
 }
 
+fn file_names(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
 fn flip_byte(path: &std::path::Path, offset: u64) {
     let mut bytes = std::fs::read(path).unwrap();
     bytes[usize::try_from(offset).unwrap()] ^= 0x40;
@@ -586,10 +593,7 @@ fn zero_filled_segments_recover_as_the_clean_end_of_the_log() {
         !zero_tailed(dir.path()),
         "a clean close trims the zero tail"
     );
-    let names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let names = file_names(dir.path());
     assert!(
         names.iter().all(|f| !f.ends_with(".tmp")),
         "spare left behind: {names:?}"
@@ -622,10 +626,7 @@ fn snapshot_parts_replay_in_order_and_whole_snapshots_still_read() {
     wal.finish_snapshot(w).unwrap();
     fill(&wal, 5..7);
     wal.close().unwrap();
-    let names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let names = file_names(dir.path());
     assert!(
         names.iter().all(|n| !n.ends_with(".tmp")),
         "a temporary snapshot was left: {names:?}"
