@@ -201,7 +201,12 @@ impl Broker {
         let opts = WalOptions { preallocate: true, ..WalOptions::new(mode) };
         let (wal, info) = Wal::open_replay(dir, opts, |item| {
             let payload = match item {
-                Replay::Snapshot { payload, .. } | Replay::Record { payload, .. } => payload,
+                Replay::Snapshot { payload, .. } => payload,
+                Replay::Record { payload, .. } => {
+                    // Log records only: a snapshot arrives in many parts.
+                    image.records += 1;
+                    payload
+                }
             };
             if bad.is_none() {
                 if let Err(e) = image.apply(payload) {

@@ -31,6 +31,7 @@ pub struct Image {
     pub receipt_key: Option<u64>,
     pub next_queue_id: u64,
     pub queues: HashMap<u64, QueueImage>,
+    /// Log records replayed after the snapshot (counted by the caller).
     pub records: u64,
     /// With a payload budget: bodies past it go to the spill file as they are replayed, so
     /// recovery holds no more of them in memory than the running broker did.
@@ -84,9 +85,8 @@ impl Image {
         }
     }
 
-    /// Applies one log record (or the snapshot): a sequence of sub-records.
+    /// Applies one log record (or snapshot part): a sequence of sub-records.
     pub fn apply(&mut self, payload: &[u8]) -> Result<(), Malformed> {
-        self.records += 1;
         let mut d = Dec::new(payload);
         while !d.done() {
             self.apply_one(&mut d)?;
