@@ -1,10 +1,9 @@
 //! The next segment, written full of zeros ahead of time by a background thread.
 //!
 //! An fdatasync after an append that grows a file also commits the file's new size and block
-//! allocation through the filesystem journal; after an overwrite of blocks that already exist
-//! it flushes only the data. Measured on this project's ext4 VM disk (4 KiB writes): 199 µs per
-//! append+fdatasync against 133 µs per overwrite+fdatasync, and every request that waits for
-//! the log waits for that. So in fsync mode the writer appends into segments that were
+//! allocation; after an overwrite of blocks that already exist it flushes only the data (the
+//! figures are in `docs/design/wal.md`: about half the latency on this project's VM disk), and
+//! every request that waits for the log waits for that. So in fsync mode the writer appends into segments that were
 //! zero-filled and synced beforehand, and recovery reads an all-zero tail as the clean end of
 //! the log (a zero length field never frames a valid record).
 //!

@@ -247,15 +247,27 @@ impl Writer {
         if let Some(s) = self.next_segment.take() {
             s.discard(&*self.fs);
         }
-        if self.preallocated && self.shared.pending.lock().failure.is_none() {
-            if let Err(e) = self
-                .segment
-                .set_len(self.segment_len)
-                .and_then(|()| self.segment.sync())
-            {
+        if self.shared.pending.lock().failure.is_none() {
+            if let Err(e) = self.cut_zero_tail() {
                 self.fail(&WriteError::fatal(e), None);
             }
         }
+    }
+
+    /// Cuts a zero-filled segment to its records and makes the new length durable: recovery
+    /// reads a zero tail as the end of the log only in the last segment, and a clean stop
+    /// leaves the files as appends would have.
+    fn cut_zero_tail(&mut self) -> io::Result<()> {
+        if !self.preallocated {
+            return Ok(());
+        }
+        self.segment.set_len(self.segment_len)?;
+        self.preallocated = false;
+        self.segment.sync()?;
+        self.count_fsyncs(1);
+        self.segment_synced_len = self.segment_len;
+        self.synced_lsn = self.written_lsn;
+        Ok(())
     }
 
     fn relaxed_interval(&self) -> Option<Duration> {
@@ -427,15 +439,8 @@ impl Writer {
     fn rotate(&mut self, lsn: Lsn) -> io::Result<()> {
         assert_eq!(lsn, self.written_lsn + 1);
         if self.segment_records > 0 {
-            // A zero-filled segment is cut to its records before it stops being the last:
-            // recovery reads a zero tail as the end of the log only in the last segment.
-            if self.preallocated {
-                self.segment.set_len(self.segment_len)?;
-                self.segment.sync()?;
-                self.count_fsyncs(1);
-                self.segment_synced_len = self.segment_len;
-                self.synced_lsn = self.written_lsn;
-            }
+            // Before it stops being the last segment.
+            self.cut_zero_tail()?;
             self.sync_segment()?;
             let name = segment_name(lsn);
             let preallocated = self.next_segment.as_mut().is_some_and(Spare::ready);
