@@ -92,6 +92,33 @@ impl Payload {
         Ok(())
     }
 
+    /// Places a newly stored payload within `store`'s budget: in memory while it fits (counted
+    /// there), else in the spill file. Returns the bytes it now counts in memory.
+    pub fn admit(&mut self, store: &Arc<SpillStore>) -> u64 {
+        if self.is_spilled() {
+            return 0;
+        }
+        let len = self.len() as u64;
+        // A failed spill keeps the payload in memory: over budget, but nothing lost.
+        if store.over_budget(len) && self.spill(store).is_ok() {
+            return 0;
+        }
+        store.hold(len);
+        len
+    }
+
+    /// The payload's message is gone: its bytes stop counting in memory, or its spilled body
+    /// is forgotten. Returns the bytes released from memory.
+    pub fn release(&self, store: &SpillStore) -> u64 {
+        if self.is_spilled() {
+            store.forget();
+            return 0;
+        }
+        let len = self.len() as u64;
+        store.release(len);
+        len
+    }
+
     #[must_use]
     pub fn is_spilled(&self) -> bool {
         matches!(self.repr, Repr::Spilled(_))

@@ -247,14 +247,8 @@ impl QueueState {
 
     /// Counts a stored payload against the memory budget, or moves it to the spill file.
     fn hold(&self, m: &mut Message) {
-        let Some(store) = &self.spill else { return };
-        let len = m.payload.len() as u64;
-        if m.payload.is_spilled() {
-            return;
-        }
-        // A failed spill keeps the payload in memory: over budget, but nothing lost.
-        if !(store.over_budget(len) && m.payload.spill(store).is_ok()) {
-            store.hold(len);
+        if let Some(store) = &self.spill {
+            m.payload.admit(store);
         }
     }
 
@@ -262,10 +256,8 @@ impl QueueState {
     /// leaves the broker (not `moving` to another queue), a spilled one is forgotten too.
     fn unhold(spill: Option<&Arc<SpillStore>>, m: &Message, moving: bool) {
         let Some(store) = spill else { return };
-        if !m.payload.is_spilled() {
-            store.release(m.payload.len() as u64);
-        } else if !moving {
-            store.forget();
+        if !(moving && m.payload.is_spilled()) {
+            m.payload.release(store);
         }
     }
 

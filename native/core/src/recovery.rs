@@ -57,25 +57,17 @@ impl Image {
 
     /// A replayed message enters the image: in memory while the budget allows, else spilled.
     fn keep(&mut self, m: &mut Message) {
-        let Some(store) = &self.spill else { return };
-        let len = m.payload.len() as u64;
-        // A failed spill keeps the payload in memory: over budget, but nothing lost.
-        if !(store.over_budget(len) && m.payload.spill(store).is_ok()) {
-            store.hold(len);
-            self.held_bytes += len;
+        if let Some(store) = &self.spill {
+            self.held_bytes += m.payload.admit(store);
         }
     }
 
     /// A replayed message leaves the image (deleted, purged, its queue deleted).
     fn drop_payload(spill: Option<&Arc<SpillStore>>, held_bytes: &mut u64, m: &Message) {
-        let Some(store) = spill else { return };
-        if m.payload.is_spilled() {
-            store.forget();
-        } else {
-            let len = m.payload.len() as u64;
-            assert!(*held_bytes >= len);
-            store.release(len);
-            *held_bytes -= len;
+        if let Some(store) = spill {
+            let released = m.payload.release(store);
+            assert!(*held_bytes >= released);
+            *held_bytes -= released;
         }
     }
 
