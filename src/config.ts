@@ -43,6 +43,11 @@ export interface Config {
   auth: 'off' | 'sigv4';
   /** Who may call (src/auth/credentials.ts); --user KEY:SECRET:ACCOUNT adds an account root. */
   users: User[];
+  /**
+   * Let the core answer the JSON protocol's hot actions in one call (src/fast-path.ts) when
+   * no signatures or users are configured. Off only to test the general path alone.
+   */
+  fastPath: boolean;
 }
 
 /** A queue the config file asks for; created at start in dead-letter dependency order. */
@@ -77,6 +82,7 @@ export const DEFAULTS: Config = {
   queues: [],
   auth: 'off',
   users: [],
+  fastPath: true,
 };
 
 const ENV: Record<string, keyof Config> = {
@@ -99,6 +105,7 @@ const ENV: Record<string, keyof Config> = {
   SLUICE_LOG_FORMAT: 'logFormat',
   SLUICE_LOG_REQUESTS: 'logRequests',
   SLUICE_AUTH: 'auth',
+  SLUICE_FAST_PATH: 'fastPath',
 };
 
 export class ConfigError extends Error {}
@@ -123,6 +130,7 @@ export function coerce(key: keyof Config, raw: string, label: string = key): Con
     }
     case 'metrics':
     case 'logRequests':
+    case 'fastPath':
       if (['true', '1', 'on', 'yes'].includes(raw)) return true;
       if (['false', '0', 'off', 'no'].includes(raw)) return false;
       throw fail('must be true or false');

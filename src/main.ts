@@ -47,6 +47,8 @@ Options (each also read from the environment variable in brackets):
                                                        [SLUICE_LOG_FORMAT]  default auto
   --log-requests       one log line per request (off by default) [SLUICE_LOG_REQUESTS]
   --test-clock         enable POST /_sluice/clock?advanceMs=N (tests only)
+  --no-fast-path       answer every request through the general path (tests only)
+                                                       [SLUICE_FAST_PATH=false]
   -h, --help           show this help
 `;
 
@@ -74,6 +76,7 @@ const SWITCHES: Record<string, [keyof Config, string]> = {
   '--test-clock': ['testClock', 'true'],
   '--no-metrics': ['metrics', 'false'],
   '--log-requests': ['logRequests', 'true'],
+  '--no-fast-path': ['fastPath', 'false'],
 };
 
 export function parseArgs(argv: string[]): Partial<Record<keyof Config, string>> | 'help' {

@@ -124,29 +124,40 @@ export class ServerMetrics {
     if (kind === undefined) return;
     const url = input['QueueUrl'];
     if (typeof url !== 'string') return;
+    const o = out as Record<string, unknown>;
+    let n = sentSizes.length;
+    if (kind === RECEIVE) n = out instanceof JsonBody ? out.messages : ((o['Messages'] as unknown[] | undefined)?.length ?? 0);
+    else if (kind === DELETE) n = 1;
+    else if (kind === DELETE_BATCH) n = (o['Successful'] as unknown[] | undefined)?.length ?? 0;
+    this.moved(kind, url, n, sentSizes);
+  }
+
+  /**
+   * As `result`, for an answer the core rendered (the JSON fast path, src/fast-path.ts): `key`
+   * is the queue's core key (account/name), `n` the messages it sent, received or deleted.
+   */
+  fastResult(action: string, key: string, n: number, sentSizes: readonly number[]): void {
+    const kind = COUNTED.get(action);
+    if (kind !== undefined) this.moved(kind, `/${key}`, n, sentSizes);
+  }
+
+  private moved(kind: number, url: string, n: number, sentSizes: readonly number[]): void {
     const q = this.series(url);
     if (!q) return;
-    const o = out as Record<string, unknown>;
     switch (kind) {
       case SEND:
       case SEND_BATCH:
         q.sent.value += sentSizes.length;
-        for (const n of sentSizes) this.size.observe(q.size, n);
+        for (const size of sentSizes) this.size.observe(q.size, size);
         break;
-      case RECEIVE: {
-        const n = out instanceof JsonBody ? out.messages : ((o['Messages'] as unknown[] | undefined)?.length ?? 0);
+      case RECEIVE:
         if (n) q.received.value += n;
         else q.empty.value++;
         break;
-      }
       case DELETE:
-        q.deleted.value++;
-        break;
-      case DELETE_BATCH: {
-        const n = (o['Successful'] as unknown[] | undefined)?.length ?? 0;
+      case DELETE_BATCH:
         if (n) q.deleted.value += n;
         break;
-      }
     }
   }
 

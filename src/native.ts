@@ -11,6 +11,7 @@ interface BrokerHandle {
   sendBatch(key: string, senderId: string, batch: Buffer): Buffer;
   receive(key: string, max: number, visibilityS: number, attemptId: string | null, park: boolean): Buffer;
   receiveJson(key: string, max: number, visibilityS: number, attemptId: string | null, park: boolean, system: number, attributes: boolean): Buffer;
+  fastJson(action: number, body: Buffer, senderId: string): Buffer | null;
   unpark(queueId: number): void;
   deleteBatch(key: string, handles: Buffer): Buffer;
   changeVisibilityBatch(key: string, handles: Buffer, timeoutsS: Uint32Array): Buffer;
@@ -88,6 +89,18 @@ export interface Delivered {
   sequenceNumber: string;
   traceHeader: string;
   deadLetterSourceArn: string;
+}
+
+/** An answer of the JSON fast path. */
+export interface FastAnswer {
+  /** Messages sent, received or deleted (metrics). */
+  count: number;
+  /** The queue's core key, account/name (metrics). */
+  key: string;
+  /** Size of each message sent, as AWS counts it (metrics). */
+  sizes: number[];
+  /** The answer's JSON body. */
+  body: Buffer;
 }
 
 export type Peeked = Delivered & { state: 0 | 1 | 2 };
@@ -246,6 +259,25 @@ export class Core {
     if (status !== 0) return { status: status as typeof QUEUE_MISSING };
     const count = b.readUInt32LE(13);
     return { status: 0, waitS: b.readUInt32LE(1), queueId: b.readDoubleLE(5), count, json: b.subarray(17) };
+  }
+
+  /**
+   * One of the JSON protocol's hot actions answered by the core from its request body
+   * (native/binding/src/fast.rs; `action` is a code from src/fast-path.ts), or `null` when the
+   * core declines it, having changed nothing: the general path then answers it.
+   */
+  fastJson(action: number, body: Buffer, senderId: string): FastAnswer | null {
+    const b = this.handle.fastJson(action, body, senderId);
+    if (b === null) return null;
+    if (b[0] === STORAGE) throw storageFailure();
+    this.note(b.readDoubleLE(1));
+    const count = b.readUInt32LE(9);
+    const keyEnd = 17 + b.readUInt32LE(13);
+    const key = b.toString('latin1', 17, keyEnd);
+    const n = b.readUInt32LE(keyEnd);
+    const sizes: number[] = [];
+    for (let i = 0; i < n; i++) sizes.push(b.readUInt32LE(keyEnd + 4 + 4 * i));
+    return { count, key, sizes, body: b.subarray(keyEnd + 4 + 4 * n) };
   }
 
   /**

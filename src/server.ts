@@ -7,8 +7,9 @@ import type { Config } from './config.js';
 import { LIMITS } from './generated/limits.js';
 import type { RequestLog } from './log.js';
 import { LongPoll } from './long-poll.js';
+import { FAST_ACTIONS, fastPathOn } from './fast-path.js';
 import { CONTENT_TYPE as METRICS_CONTENT_TYPE, ServerMetrics, coreMetricsText, metricsCollector } from './metrics.js';
-import { Core } from './native.js';
+import { Core, type FastAnswer } from './native.js';
 import { PEEK_PATH, handlePeek } from './peek.js';
 import { provisionQueues } from './provision.js';
 import { SqsError, queryError, type WireError } from './protocol/errors.js';
@@ -57,6 +58,8 @@ interface State {
   log: RequestLogger;
   metrics: ServerMetrics | null;
   stopping: boolean;
+  /** The core answers the hot JSON actions itself (src/fast-path.ts). */
+  fastPath: boolean;
   /** API requests taken and not yet answered. */
   pending: number;
   onIdle: (() => void) | null;
@@ -74,7 +77,7 @@ export async function startServer(config: Config, log: Logger): Promise<Server> 
     throw e;
   }
   const metrics = new ServerMetrics(config.metricsQueueSeriesMax, () => longPoll.parked);
-  const state: State = { core, config, longPoll, log, metrics: config.metrics ? metrics : null, stopping: false, pending: 0, onIdle: null };
+  const state: State = { core, config, longPoll, log, metrics: config.metrics ? metrics : null, stopping: false, fastPath: fastPathOn(config), pending: 0, onIdle: null };
   const metricsText = () => metricsCollector()?.() ?? metrics.text().then((t) => t + coreMetricsText(core, config.metricsQueueSeriesMax));
   const handler: Handler = (x) => handle(x, state, metricsText);
   // Without signature verification the server reads only these headers (the access key in
@@ -143,6 +146,7 @@ export async function startServer(config: Config, log: Logger): Promise<Server> 
 }
 
 const JSON_TYPE = { 'content-type': 'application/json' };
+const JSON_10_TYPE = { 'content-type': 'application/x-amz-json-1.0' };
 
 /** /health, /ready and /metrics; null when the request is not one of them. */
 function opsRoute(x: Exchange, s: State, metricsText: () => Promise<string>, requestId: string): boolean {
@@ -240,6 +244,29 @@ function handle(x: Exchange, s: State, metricsText: () => Promise<string>): void
   if (req.tooLarge) {
     return fail(new SqsError('RequestEntityTooLarge', `The request body is larger than ${LIMITS.request_body_bytes_max} bytes.`));
   }
+  const fast = json && s.fastPath && req.method === 'POST' ? FAST_ACTIONS.get(target) : undefined;
+  if (fast !== undefined) {
+    let a: FastAnswer | null;
+    try {
+      a = core.fastJson(fast.code, req.body, config.accountId);
+    } catch (e) {
+      action = fast.name;
+      return fail(e, action);
+    }
+    if (a !== null) {
+      const answer = a;
+      action = fast.name;
+      if (config.logRequests) input = { QueueUrl: `/${answer.key}` };
+      const ok = () => {
+        reply(x, 200, JSON_10_TYPE, answer.body, requestId);
+        s.metrics?.fastResult(fast.name, answer.key, answer.count, answer.sizes);
+        settle(200, 'ok');
+      };
+      x.onAbort(() => settle(499, 'aborted'));
+      if (!core.afterDurable(core.takeLsn(), ok, (e) => fail(e, fast.name))) ok();
+      return;
+    }
+  }
   try {
     if (json) {
       if (req.method !== 'POST') throw new SqsError('UnknownOperationException', 'The JSON protocol needs POST.');
@@ -282,7 +309,7 @@ function handle(x: Exchange, s: State, metricsText: () => Promise<string>): void
     settle(499, 'aborted');
   });
   const ok = (out: object) => {
-    if (json) reply(x, 200, { 'content-type': 'application/x-amz-json-1.0' }, encodeJson(out), requestId);
+    if (json) reply(x, 200, JSON_10_TYPE, encodeJson(out), requestId);
     else reply(x, 200, { 'content-type': 'text/xml' }, encodeQuery(action, out, requestId), requestId);
     s.metrics?.result(action, input, out, ctx.sentSizes);
     settle(200, 'ok');

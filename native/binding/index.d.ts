@@ -14,6 +14,13 @@ export declare class BrokerHandle {
   /** Sync: enqueueing is an in-memory insert under the queue's lock. */
   sendBatch(key: string, senderId: string, batch: Buffer): Buffer
   /**
+   * Sync: one of the JSON protocol's hot actions (`fast::SEND_MESSAGE`…) from its request
+   * body to its answer, or `null` when the fast path declines it (see fast.rs; nothing was
+   * changed). Answered: `[status u8: 0 ok, 3 storage][waitLsn f64][count u32][key blob]
+   * [sizes: n u32, then n × u32]` and the rest is the answer's body.
+   */
+  fastJson(action: number, body: Buffer, senderId: string): Buffer | null
+  /**
    * Sync: leasing is in memory. With `park` set and nothing delivered, this worker is woken
    * through `on_event` when the queue gains a visible message (the receive parks in JS).
    */

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DEFAULTS, type Config } from '../../src/config.js';
+import { DEFAULTS, coerce, type Config } from '../../src/config.js';
 import { startServer, type Server } from '../../src/server.js';
 
 export interface TestServer {
@@ -23,7 +23,10 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sluice-test-'));
   // SLUICE_TEST_TRANSPORT=node runs a suite on the node:http fallback instead of uWS.
   const transport = (process.env['SLUICE_TEST_TRANSPORT'] as Config['transport'] | undefined) ?? DEFAULTS.transport;
-  const config: Config = { ...DEFAULTS, port: 0, dataDir, testClock: true, transport, ...overrides };
+  // SLUICE_FAST_PATH=false runs a suite on the general path alone (src/fast-path.ts).
+  const fastEnv = process.env['SLUICE_FAST_PATH'];
+  const fastPath = fastEnv === undefined ? DEFAULTS.fastPath : (coerce('fastPath', fastEnv) as boolean);
+  const config: Config = { ...DEFAULTS, port: 0, dataDir, testClock: true, transport, fastPath, ...overrides };
   const server = await startServer(config, quiet);
   const endpoint = `http://127.0.0.1:${server.port}`;
   const client = new SQSClient({

@@ -1,10 +1,12 @@
 //! N-API binding for the Sluice core: one `BrokerHandle` per JS thread, about eight batch verbs,
-//! conversion only. Each HTTP worker thread opens its own handle; handles on the same data
+//! conversion only, plus the JSON fast path (fast.rs: five hot actions from request bytes to
+//! answer bytes). Each HTTP worker thread opens its own handle; handles on the same data
 //! directory share one broker through a process-wide registry.
 #![allow(clippy::needless_pass_by_value)] // napi passes owned values
 
 mod admin;
 mod codec;
+mod fast;
 mod receive_json;
 
 use std::collections::HashMap;
@@ -237,7 +239,6 @@ impl BrokerHandle {
         let mut entries = Vec::with_capacity(n);
         // Digests are computed here, not in JS: one pass over bytes already in native memory,
         // and no hash object per message on the JS heap.
-        let mut content_ids: Vec<Option<String>> = Vec::with_capacity(n);
         for _ in 0..n {
             let size = r.u32().map_err(malformed)?;
             let body = r.blob().map_err(malformed)?;
@@ -250,8 +251,6 @@ impl BrokerHandle {
             let dedup_id = r.opt_str().map_err(malformed)?;
             let dedup_from_content = r.u8().map_err(malformed)? == 1;
             let trace_header = r.opt_str().map_err(malformed)?;
-            // ContentBasedDeduplication: the id is the body's SHA-256, in hex.
-            content_ids.push((dedup_from_content && dedup_id.is_none()).then(|| hex(&Sha256::digest(body))));
             entries.push(SendEntry {
                 size,
                 body,
@@ -266,11 +265,8 @@ impl BrokerHandle {
             });
         }
         assert!(r.done(), "send batch has trailing bytes");
-        for (e, id) in entries.iter_mut().zip(&content_ids) {
-            if let Some(id) = id {
-                e.dedup_id = Some(id.as_str());
-            }
-        }
+        let content_ids = content_dedup_ids(&entries);
+        apply_content_dedup_ids(&mut entries, &content_ids);
         let sender: Arc<str> = sender_id.into();
         let shared = self.shared()?;
         let body_md5s: Vec<[u8; 16]> = entries.iter().map(|e| e.body_md5).collect();
@@ -307,6 +303,34 @@ impl BrokerHandle {
             }
         }
         Ok(w.buf.into())
+    }
+
+    /// Sync: one of the JSON protocol's hot actions (`fast::SEND_MESSAGE`…) from its request
+    /// body to its answer, or `null` when the fast path declines it (see fast.rs; nothing was
+    /// changed). Answered: `[status u8: 0 ok, 3 storage][waitLsn f64][count u32][key blob]
+    /// [sizes: n u32, then n × u32]` and the rest is the answer's body.
+    #[napi]
+    pub fn fast_json(&self, action: u32, body: Buffer, sender_id: String) -> Result<Option<Buffer>> {
+        let shared = self.shared()?;
+        let b = &shared.broker;
+        let sender: Arc<str> = sender_id.into();
+        let a = match fast::answer(b, action, &body, &sender) {
+            fast::Outcome::Declined => return Ok(None),
+            fast::Outcome::Storage => return Ok(Some(vec![STORAGE].into())),
+            fast::Outcome::Unreadable(e) => return Err(Error::new(Status::GenericFailure, format!("read a spilled message: {e}"))),
+            fast::Outcome::Answered(a) => a,
+        };
+        let mut w = Writer::with_capacity(32 + a.key.len() + a.sizes.len() * 4 + a.body.len());
+        w.u8(0);
+        w.f64(self.wait_for(b, a.lsn));
+        w.u32(a.count);
+        w.blob(a.key.as_bytes());
+        w.u32(u32::try_from(a.sizes.len()).expect("at most BATCH_ENTRIES_MAX"));
+        for s in a.sizes {
+            w.u32(s);
+        }
+        w.buf.extend_from_slice(&a.body);
+        Ok(Some(w.buf.into()))
     }
 
     /// Sync: leasing is in memory. With `park` set and nothing delivered, this worker is woken
@@ -553,6 +577,19 @@ fn write_deliveries(w: &mut Writer, b: &Broker, list: &[sluice_core::queue::Deli
         w.opt_str(m.dead_letter_source_arn());
     }
     Ok(())
+}
+
+/// ContentBasedDeduplication: the id of an entry that names none is its body's SHA-256, in hex.
+fn content_dedup_ids(entries: &[SendEntry]) -> Vec<Option<String>> {
+    entries.iter().map(|e| (e.dedup_from_content && e.dedup_id.is_none()).then(|| hex(&Sha256::digest(e.body)))).collect()
+}
+
+fn apply_content_dedup_ids<'a>(entries: &mut [SendEntry<'a>], ids: &'a [Option<String>]) {
+    for (e, id) in entries.iter_mut().zip(ids) {
+        if let Some(id) = id {
+            e.dedup_id = Some(id.as_str());
+        }
+    }
 }
 
 fn handle_error_code(e: HandleError) -> u8 {

@@ -719,6 +719,29 @@ impl Broker {
         Ok((results, lsn?))
     }
 
+    /// As `send_batch`, all or nothing: `None`, with nothing stored, when the queue would refuse
+    /// any entry. The JSON fast path uses it so that a request it declines has changed nothing
+    /// and can be answered in full by the general path.
+    pub fn send_batch_whole(&self, key: &str, sender_id: &Arc<str>, entries: &[SendEntry]) -> Result<Option<(Vec<Sent>, u64)>, QueueError> {
+        let q = self.get(key)?;
+        let mut fx = self.effects();
+        let now = self.now_ms();
+        let (sent, lsn) = {
+            let _g = self.gate.read();
+            let mut inner = q.inner.lock();
+            if entries.iter().any(|e| inner.state.send_refusal(e).is_some()) {
+                return Ok(None);
+            }
+            let sent: Vec<Sent> = entries
+                .iter()
+                .map(|e| inner.state.send(e, sender_id, now, &mut fx).expect("send_refusal checked every entry"))
+                .collect();
+            (sent, self.commit(&mut fx))
+        };
+        self.after(&q, fx);
+        Ok(Some((sent, lsn?)))
+    }
+
     pub fn receive(&self, key: &str, max: usize, visibility_s: Option<u32>, attempt_id: Option<&str>, park_worker: Option<u32>) -> Result<Received, ReceiveFailure> {
         let q = self.get(key).map_err(|_| ReceiveFailure::DoesNotExist)?;
         let mut fx = self.effects();
@@ -866,6 +889,35 @@ impl Broker {
         };
         self.after(&q, fx);
         Ok((results, lsn?))
+    }
+
+    /// As `delete_batch`, all or nothing: `None`, with nothing deleted, when any handle is
+    /// invalid or would be refused. `Some(deleted)` counts the messages actually removed (stale
+    /// handles succeed without one).
+    pub fn delete_batch_whole(&self, key: &str, handles: &[&str]) -> Result<Option<(usize, u64)>, QueueError> {
+        let q = self.get(key)?;
+        let Ok(receipts) = handles.iter().map(|h| self.decode(&q, h)).collect::<Result<Vec<Receipt>, HandleError>>() else {
+            return Ok(None);
+        };
+        let mut fx = self.effects();
+        let now = self.now_ms();
+        let (deleted, lsn) = {
+            let _g = self.gate.read();
+            let mut inner = q.inner.lock();
+            inner.state.tick(now, &mut fx);
+            // When refused, what the tick changed is housekeeping, committed like a receive's.
+            let refused = receipts.iter().any(|&r| inner.state.delete_refusal(r).is_some());
+            let mut deleted = 0;
+            if !refused {
+                for &r in &receipts {
+                    deleted += usize::from(inner.state.delete(r, now, &mut fx).expect("delete_refusal checked every handle"));
+                }
+            }
+            ((!refused).then_some(deleted), self.commit(&mut fx))
+        };
+        self.after(&q, fx);
+        let lsn = lsn?;
+        Ok(deleted.map(|d| (d, lsn)))
     }
 
     pub fn change_visibility_batch(&self, key: &str, entries: &[(&str, u32)]) -> Result<(Vec<Result<(), HandleError>>, u64), QueueError> {

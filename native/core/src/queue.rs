@@ -186,18 +186,31 @@ impl QueueState {
         }
     }
 
-    pub fn send(&mut self, e: &SendEntry, sender_id: &Arc<str>, now_ms: u64, fx: &mut Effects) -> Result<Sent, SendError> {
+    /// Why this queue would refuse `e`, if it would: checked by `send`, and before a whole
+    /// batch is stored (`Broker::send_batch_whole`).
+    pub fn send_refusal(&self, e: &SendEntry) -> Option<SendError> {
         if e.size > self.config.maximum_message_bytes {
-            return Err(SendError::TooLarge { maximum_message_bytes: self.config.maximum_message_bytes });
+            return Some(SendError::TooLarge { maximum_message_bytes: self.config.maximum_message_bytes });
+        }
+        if self.config.fifo {
+            if e.group_id.is_none() {
+                return Some(SendError::GroupIdRequired);
+            }
+            if e.dedup_id.is_none() || (e.dedup_from_content && !self.config.content_based_dedup) {
+                return Some(SendError::DedupIdRequired);
+            }
+        }
+        None
+    }
+
+    pub fn send(&mut self, e: &SendEntry, sender_id: &Arc<str>, now_ms: u64, fx: &mut Effects) -> Result<Sent, SendError> {
+        if let Some(refused) = self.send_refusal(e) {
+            return Err(refused);
         }
         let group: Option<Arc<str>> = e.group_id.map(Arc::from);
         let mut dedup_key = None;
         if self.config.fifo {
-            let Some(g) = e.group_id else { return Err(SendError::GroupIdRequired) };
-            let Some(d) = e.dedup_id else { return Err(SendError::DedupIdRequired) };
-            if e.dedup_from_content && !self.config.content_based_dedup {
-                return Err(SendError::DedupIdRequired);
-            }
+            let (Some(g), Some(d)) = (e.group_id, e.dedup_id) else { unreachable!("send_refusal checked both") };
             let key = if self.config.dedup_per_group { format!("{g}\u{0}{d}") } else { d.to_owned() };
             if let Some(o) = self.dedup.lookup(&key, now_ms) {
                 return Ok(Sent { message_id: o.message_id, sequence_number: o.sequence_number, duplicate: true, seq: 0 });
@@ -463,16 +476,23 @@ impl QueueState {
 
     /// Deletes the message a handle names. A handle superseded by a later receive succeeds
     /// without deleting, as the DeleteMessage reference documents.
+    /// Why `delete` would refuse `r` now (after `tick`), if it would. A handle of a message
+    /// gone or received again since is not a refusal: it succeeds without deleting.
+    pub fn delete_refusal(&self, r: Receipt) -> Option<HandleError> {
+        let m = self.messages.get(&r.seq).filter(|m| m.lease_gen == r.lease_gen)?;
+        (self.config.fifo && !matches!(m.state, State::Inflight(_))).then_some(HandleError::Expired)
+    }
+
     pub fn delete(&mut self, r: Receipt, now_ms: u64, fx: &mut Effects) -> Result<bool, HandleError> {
         self.tick(now_ms, fx);
+        if let Some(refused) = self.delete_refusal(r) {
+            return Err(refused);
+        }
         let Some(m) = self.messages.get(&r.seq) else { return Ok(false) };
         if m.lease_gen != r.lease_gen {
             return Ok(false);
         }
         let was_inflight = matches!(m.state, State::Inflight(_));
-        if self.config.fifo && !was_inflight {
-            return Err(HandleError::Expired);
-        }
         self.remove(r.seq);
         if let Some(j) = &mut fx.journal {
             j.u8(journal::DELETE).u64(self.id).u64(r.seq);

@@ -374,3 +374,41 @@ fn checkpoints_under_concurrent_changes_recover_exactly() {
     b.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The JSON fast path's verbs: a whole batch is stored or deleted entirely or not at all, and
+/// what they did recovers like any other change.
+#[test]
+fn whole_batches_change_all_or_nothing() {
+    let dir = temp_dir("whole");
+    let clock = Arc::new(ManualClock::new(1_000_000));
+    let b = open(&dir, &clock);
+    create(&b, "w.fifo", true);
+    let k = key("000000000000", "w.fifo");
+    let sender: Arc<str> = "000000000000".into();
+    let bodies: Vec<String> = (0..3).map(|i| format!("m{i}")).collect();
+    let mut batch = entries(&bodies, Some("g"));
+    batch[2].group_id = None; // a FIFO queue refuses it
+    assert!(b.send_batch_whole(&k, &sender, &batch).expect("queue").is_none());
+    assert!(picture(&b).is_empty(), "a refused entry stores none of the batch");
+    batch[2].group_id = Some("g");
+    let (sent, lsn) = b.send_batch_whole(&k, &sender, &batch).expect("queue").expect("stored");
+    assert_eq!(sent.len(), 3);
+    assert!(lsn > 0);
+    let got = b.receive(&k, 10, Some(30), None, None).expect("receive");
+    assert_eq!(got.deliveries.len(), 3);
+    let handles: Vec<String> = got.deliveries.iter().map(|d| b.receipt_handle(d.receipt)).collect();
+    let with_bad: Vec<&str> = vec![handles[0].as_str(), "not-a-handle"];
+    assert!(b.delete_batch_whole(&k, &with_bad).expect("queue").is_none());
+    assert_eq!(picture(&b).len(), 3, "an invalid handle deletes none of the batch");
+    let two: Vec<&str> = handles[..2].iter().map(String::as_str).collect();
+    assert_eq!(b.delete_batch_whole(&k, &two).expect("queue").map(|(n, _)| n), Some(2));
+    // A handle whose lease ran out is refused on a FIFO queue: nothing deleted.
+    clock.advance(31_000);
+    assert!(b.delete_batch_whole(&k, &[handles[2].as_str()]).expect("queue").is_none());
+    let before = picture(&b);
+    assert_eq!(before.len(), 1);
+    drop(b);
+    let b = open(&dir, &clock);
+    assert_eq!(diff(&before, &picture(&b)), "");
+    let _ = std::fs::remove_dir_all(&dir);
+}
