@@ -11,7 +11,8 @@ interface BrokerHandle {
   sendBatch(key: string, senderId: string, batch: Buffer): Buffer;
   receive(key: string, max: number, visibilityS: number, attemptId: string | null, park: boolean): Buffer;
   receiveJson(key: string, max: number, visibilityS: number, attemptId: string | null, park: boolean, system: number, attributes: boolean): Buffer;
-  fastJson(action: number, body: Buffer, senderId: string): Buffer | null;
+  fastJson(action: number, body: Buffer): Buffer | null;
+  setFastSenderId(senderId: string): void;
   unpark(queueId: number): void;
   deleteBatch(key: string, handles: Buffer): Buffer;
   changeVisibilityBatch(key: string, handles: Buffer, timeoutsS: Uint32Array): Buffer;
@@ -128,6 +129,8 @@ const SEND_ERRORS = { 2: 'TooLarge', 3: 'DedupIdRequired', 4: 'GroupIdRequired' 
 export class Core {
   private readonly handle: BrokerHandle;
   private durableLsn = 0;
+  /** The SenderId the core's fast path was last given. */
+  private fastSenderId = '';
   private pendingLsn = 0;
   // Answers waiting for the log, in Lsn order. Plain callbacks, not promises: one fewer
   // allocation and microtask per acknowledged request.
@@ -267,7 +270,11 @@ export class Core {
    * core declines it, having changed nothing: the general path then answers it.
    */
   fastJson(action: number, body: Buffer, senderId: string): FastAnswer | null {
-    const b = this.handle.fastJson(action, body, senderId);
+    if (senderId !== this.fastSenderId) {
+      this.handle.setFastSenderId(senderId);
+      this.fastSenderId = senderId;
+    }
+    const b = this.handle.fastJson(action, body);
     if (b === null) return null;
     if (b[0] === STORAGE) throw storageFailure();
     this.note(b.readDoubleLE(1));

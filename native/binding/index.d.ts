@@ -19,7 +19,9 @@ export declare class BrokerHandle {
    * changed). Answered: `[status u8: 0 ok, 3 storage][waitLsn f64][count u32][key blob]
    * [sizes: n u32, then n × u32]` and the rest is the answer's body.
    */
-  fastJson(action: number, body: Buffer, senderId: string): Buffer | null
+  fastJson(action: number, body: Buffer): Buffer | null
+  /** The SenderId `fast_json` gives the messages it stores. */
+  setFastSenderId(senderId: string): void
   /**
    * Sync: leasing is in memory. With `park` set and nothing delivered, this worker is woken
    * through `on_event` when the queue gains a visible message (the receive parks in JS).

@@ -162,6 +162,8 @@ pub struct BrokerHandle {
     /// and releases the data directory's lock.
     shared: Mutex<Option<Arc<Shared>>>,
     worker: u32,
+    /// SenderId of what `fast_json` stores (set once, not converted per request).
+    fast_sender: Mutex<Arc<str>>,
 }
 
 impl BrokerHandle {
@@ -217,7 +219,7 @@ impl BrokerHandle {
             .ok_or_else(|| Error::new(Status::GenericFailure, "at most 64 worker threads share a broker"))?;
         let slot = Arc::new(Slot { events: on_event, awaited: AtomicU64::new(0), notified: AtomicU64::new(0) });
         shared.workers.lock().insert(worker, slot.clone());
-        Ok(Self { slot, shared: Mutex::new(Some(shared)), worker })
+        Ok(Self { slot, shared: Mutex::new(Some(shared)), worker, fast_sender: Mutex::new(Arc::from("")) })
     }
 
     /// Sync: admin calls are rare and in memory. Request and answer are JSON.
@@ -310,10 +312,10 @@ impl BrokerHandle {
     /// changed). Answered: `[status u8: 0 ok, 3 storage][waitLsn f64][count u32][key blob]
     /// [sizes: n u32, then n × u32]` and the rest is the answer's body.
     #[napi]
-    pub fn fast_json(&self, action: u32, body: Buffer, sender_id: String) -> Result<Option<Buffer>> {
+    pub fn fast_json(&self, action: u32, body: Buffer) -> Result<Option<Buffer>> {
         let shared = self.shared()?;
         let b = &shared.broker;
-        let sender: Arc<str> = sender_id.into();
+        let sender = self.fast_sender.lock().clone();
         let a = match fast::answer(b, action, &body, &sender) {
             fast::Outcome::Declined => return Ok(None),
             fast::Outcome::Storage => return Ok(Some(vec![STORAGE].into())),
@@ -331,6 +333,12 @@ impl BrokerHandle {
         }
         w.buf.extend_from_slice(&a.body);
         Ok(Some(w.buf.into()))
+    }
+
+    /// The SenderId `fast_json` gives the messages it stores.
+    #[napi]
+    pub fn set_fast_sender_id(&self, sender_id: String) {
+        *self.fast_sender.lock() = sender_id.into();
     }
 
     /// Sync: leasing is in memory. With `park` set and nothing delivered, this worker is woken
