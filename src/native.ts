@@ -48,6 +48,8 @@ export function checkDataDir(dataDir: string): Record<string, unknown> {
 export const QUEUE_MISSING = 1;
 export const OVER_LIMIT = 2;
 export const STORAGE = 3;
+/** fastJson: a ReceiveMessage found nothing. */
+const FAST_EMPTY = 4;
 
 function storageFailure(): SqsError {
   return new SqsError('ServiceUnavailable', 'The request could not be stored; try again later.');
@@ -92,8 +94,26 @@ export interface Delivered {
   deadLetterSourceArn: string;
 }
 
+/** A ReceiveMessage the JSON fast path read and found nothing for: the long poll's to finish. */
+export interface FastEmpty {
+  empty: true;
+  key: string;
+  queueId: number;
+  /** The queue's ReceiveMessageWaitTimeSeconds. */
+  queueWaitS: number;
+  /** WaitTimeSeconds as given. */
+  waitS: number | undefined;
+  max: number;
+  /** -1: the queue's VisibilityTimeout. */
+  visibilityS: number;
+  /** System attributes wanted, as receiveJson's mask. */
+  system: number;
+  attributes: boolean;
+}
+
 /** An answer of the JSON fast path. */
 export interface FastAnswer {
+  empty: false;
   /** Messages sent, received or deleted (metrics). */
   count: number;
   /** The queue's core key, account/name (metrics). */
@@ -269,7 +289,7 @@ export class Core {
    * (native/binding/src/fast.rs; `action` is a code from src/fast-path.ts), or `null` when the
    * core declines it, having changed nothing: the general path then answers it.
    */
-  fastJson(action: number, body: Buffer, senderId: string): FastAnswer | null {
+  fastJson(action: number, body: Buffer, senderId: string): FastAnswer | FastEmpty | null {
     if (senderId !== this.fastSenderId) {
       this.handle.setFastSenderId(senderId);
       this.fastSenderId = senderId;
@@ -277,6 +297,20 @@ export class Core {
     const b = this.handle.fastJson(action, body);
     if (b === null) return null;
     if (b[0] === STORAGE) throw storageFailure();
+    if (b[0] === FAST_EMPTY) {
+      const waitS = b.readInt32LE(13);
+      return {
+        empty: true,
+        queueId: b.readDoubleLE(1),
+        queueWaitS: b.readUInt32LE(9),
+        waitS: waitS < 0 ? undefined : waitS,
+        max: b.readUInt32LE(17),
+        visibilityS: b.readInt32LE(21),
+        system: b.readUInt32LE(25),
+        attributes: b[29] === 1,
+        key: b.toString('latin1', 30),
+      };
+    }
     this.note(b.readDoubleLE(1));
     const count = b.readUInt32LE(9);
     const keyEnd = 17 + b.readUInt32LE(13);
@@ -284,7 +318,7 @@ export class Core {
     const n = b.readUInt32LE(keyEnd);
     const sizes: number[] = [];
     for (let i = 0; i < n; i++) sizes.push(b.readUInt32LE(keyEnd + 4 + 4 * i));
-    return { count, key, sizes, body: b.subarray(keyEnd + 4 + 4 * n) };
+    return { empty: false, count, key, sizes, body: b.subarray(keyEnd + 4 + 4 * n) };
   }
 
   /**

@@ -9,7 +9,8 @@ import type { RequestLog } from './log.js';
 import { LongPoll } from './long-poll.js';
 import { FAST_ACTIONS, fastPathOn } from './fast-path.js';
 import { CONTENT_TYPE as METRICS_CONTENT_TYPE, ServerMetrics, coreMetricsText, metricsCollector } from './metrics.js';
-import { Core, type FastAnswer } from './native.js';
+import { Core, type FastAnswer, type FastEmpty } from './native.js';
+import { parkFast } from './actions/receive-message.js';
 import { PEEK_PATH, handlePeek } from './peek.js';
 import { provisionQueues } from './provision.js';
 import { SqsError, queryError, type WireError } from './protocol/errors.js';
@@ -245,15 +246,16 @@ function handle(x: Exchange, s: State, metricsText: () => Promise<string>): void
     return fail(new SqsError('RequestEntityTooLarge', `The request body is larger than ${LIMITS.request_body_bytes_max} bytes.`));
   }
   const fast = json && s.fastPath && req.method === 'POST' ? FAST_ACTIONS.get(target) : undefined;
+  let parked: FastEmpty | null = null;
   if (fast !== undefined) {
-    let a: FastAnswer | null;
+    let a: FastAnswer | FastEmpty | null;
     try {
       a = core.fastJson(fast.code, req.body, config.accountId);
     } catch (e) {
       action = fast.name;
       return fail(e, action);
     }
-    if (a !== null) {
+    if (a !== null && !a.empty) {
       const answer = a;
       action = fast.name;
       if (config.logRequests) input = { QueueUrl: `/${answer.key}` };
@@ -266,20 +268,28 @@ function handle(x: Exchange, s: State, metricsText: () => Promise<string>): void
       if (!core.afterDurable(core.takeLsn(), ok, (e) => fail(e, fast.name))) ok();
       return;
     }
-  }
-  try {
-    if (json) {
-      if (req.method !== 'POST') throw new SqsError('UnknownOperationException', 'The JSON protocol needs POST.');
-      action = jsonAction(target);
-      input = decodeJson(req.body);
-    } else {
-      const params = new URLSearchParams(req.query);
-      if (req.method === 'POST') for (const [k, v] of new URLSearchParams(req.body.toString('utf8'))) params.append(k, v);
-      ({ action, input } = decodeQuery(params));
-      if (input['QueueUrl'] === undefined && /^\/\d{12}\/[^/]+\/?$/.test(req.path)) input['QueueUrl'] = req.path;
+    if (a !== null) {
+      // A receive that found nothing: the long poll below finishes it, as the general path's.
+      parked = a;
+      action = fast.name;
+      input = { QueueUrl: `/${a.key}` };
     }
-  } catch (e) {
-    return fail(e);
+  }
+  if (parked === null) {
+    try {
+      if (json) {
+        if (req.method !== 'POST') throw new SqsError('UnknownOperationException', 'The JSON protocol needs POST.');
+        action = jsonAction(target);
+        input = decodeJson(req.body);
+      } else {
+        const params = new URLSearchParams(req.query);
+        if (req.method === 'POST') for (const [k, v] of new URLSearchParams(req.body.toString('utf8'))) params.append(k, v);
+        ({ action, input } = decodeQuery(params));
+        if (input['QueueUrl'] === undefined && /^\/\d{12}\/[^/]+\/?$/.test(req.path)) input['QueueUrl'] = req.path;
+      }
+    } catch (e) {
+      return fail(e);
+    }
   }
   const a = ACTIONS.get(action);
   if (!a) {
@@ -315,7 +325,7 @@ function handle(x: Exchange, s: State, metricsText: () => Promise<string>): void
     settle(200, 'ok');
   };
   try {
-    const out = a.handle(ctx, input);
+    const out = parked !== null ? parkFast(ctx, parked) : a.handle(ctx, input);
     // A change is acknowledged only once its log record is durable (see Core.takeLsn).
     const lsn = core.takeLsn();
     if (out instanceof Promise) out.then(ok, (e) => fail(e, action));

@@ -17,7 +17,9 @@ export declare class BrokerHandle {
    * Sync: one of the JSON protocol's hot actions (`fast::SEND_MESSAGE`…) from its request
    * body to its answer, or `null` when the fast path declines it (see fast.rs; nothing was
    * changed). Answered: `[status u8: 0 ok, 3 storage][waitLsn f64][count u32][key blob]
-   * [sizes: n u32, then n × u32]` and the rest is the answer's body.
+   * [sizes: n u32, then n × u32]` and the rest is the answer's body. A receive that found
+   * nothing: `[4][queueId f64][queueWaitS u32][waitS i32][max u32][visibilityS i32]
+   * [system u32][attributes u8]` and the rest is the queue's key (-1: not given).
    */
   fastJson(action: number, body: Buffer): Buffer | null
   /** The SenderId `fast_json` gives the messages it stores. */

@@ -2,7 +2,7 @@
 // until the queue gains a visible message or the wait ends.
 import { LIMITS } from '../generated/limits.js';
 import { md5OfAttributes, type Attributes } from '../message-attributes.js';
-import { OVER_LIMIT, QUEUE_MISSING, type Delivered, type ReceiveJsonResult, type ReceiveResult } from '../native.js';
+import { OVER_LIMIT, QUEUE_MISSING, type Delivered, type FastEmpty, type ReceiveJsonResult, type ReceiveResult } from '../native.js';
 import { JsonBody } from '../protocol/json.js';
 import { SqsError } from '../protocol/errors.js';
 import { invalidValue } from '../protocol/errors.js';
@@ -134,52 +134,83 @@ export const receiveMessage: Action = {
     const attempt = q.name.endsWith('.fifo') ? attemptId : null;
     // JSON answers are rendered by the core unless message attributes are filtered by name.
     const rendered = ctx.json && (shape.attrs === null || shape.attrs === 'all');
-    type Got = ReceiveResult | ReceiveJsonResult;
     const take = (park: boolean): Got =>
       rendered
         ? ctx.core.receiveJson(q.key, max, visibility, attempt, park, shape.systemMask, shape.attrs === 'all')
         : ctx.core.receive(q.key, max, visibility, attempt, park);
-    const count = (r: Got): number => (r.status !== 0 ? 0 : 'json' in r ? r.count : r.messages.length);
-    const answer = (r: Got): object => {
-      if (r.status === QUEUE_MISSING) throw noSuchQueue();
-      if (r.status === OVER_LIMIT) {
-        throw new SqsError('OverLimit', `Too many messages in flight: the limit is ${LIMITS.inflight_per_queue_max}.`);
-      }
-      if (!count(r)) return {};
-      if ('json' in r) return new JsonBody(r.json, r.count);
-      return { Messages: (r as Extract<ReceiveResult, { status: 0 }>).messages.map((m) => render(m, shape)) };
-    };
     // The core registers this worker for a wake-up only when it finds nothing; a short poll
     // (WaitTimeSeconds=0) never registers.
     const first = take(waitArg !== 0);
-    if (first.status !== 0 || count(first)) return answer(first);
-    const wait = waitArg ?? first.waitS;
-    if (wait === 0 || ctx.aborted) {
-      // The queue's default wait is 0: take back the registration, unless other receives on
-      // this worker wait on the same queue.
-      if (waitArg === undefined && !ctx.longPoll.has(first.queueId)) ctx.core.unpark(first.queueId);
-      return {};
-    }
-    return new Promise<object>((resolve, reject) => {
-      const settle = (r: Got | null) => {
-        try {
-          resolve(r ? answer(r) : {});
-        } catch (e) {
-          reject(e);
-        }
-      };
-      const waiter = {
-        queueId: first.queueId,
-        retry: () => {
-          const r = take(true);
-          if (r.status === 0 && count(r) === 0) return false;
-          settle(r);
-          return true;
-        },
-        expire: () => settle(null),
-      };
-      ctx.longPoll.park(waiter, wait * 1000);
-      ctx.onAbort = () => ctx.longPoll.remove(waiter);
-    });
+    if (first.status !== 0 || count(first)) return answer(first, shape);
+    return waitForMessages(ctx, first.queueId, first.waitS, waitArg, take, shape);
   },
 };
+
+/**
+ * ReceiveMessage after the core's fast path (src/fast-path.ts) found nothing, having read
+ * the request and registered this worker for wake-ups if it may wait.
+ */
+export function parkFast(ctx: Context, e: FastEmpty): object | Promise<object> {
+  const take = (park: boolean): Got => ctx.core.receiveJson(e.key, e.max, e.visibilityS, null, park, e.system, e.attributes);
+  return waitForMessages(ctx, e.queueId, e.queueWaitS, e.waitS, take, null);
+}
+
+type Got = ReceiveResult | ReceiveJsonResult;
+
+function count(r: Got): number {
+  return r.status !== 0 ? 0 : 'json' in r ? r.count : r.messages.length;
+}
+
+/** `shape`: how to render messages the core did not render (null: it rendered them all). */
+function answer(r: Got, shape: Shape | null): object {
+  if (r.status === QUEUE_MISSING) throw noSuchQueue();
+  if (r.status === OVER_LIMIT) {
+    throw new SqsError('OverLimit', `Too many messages in flight: the limit is ${LIMITS.inflight_per_queue_max}.`);
+  }
+  if (!count(r)) return {};
+  if ('json' in r) return new JsonBody(r.json, r.count);
+  return { Messages: (r as Extract<ReceiveResult, { status: 0 }>).messages.map((m) => render(m, shape!)) };
+}
+
+/**
+ * The long poll, after a first look found nothing: answers empty at once when there is no wait,
+ * or parks until `take` finds something or the wait ends. `waitArg`: WaitTimeSeconds as given;
+ * `queueWaitS`: the queue's default.
+ */
+function waitForMessages(
+  ctx: Context,
+  queueId: number,
+  queueWaitS: number,
+  waitArg: number | undefined,
+  take: (park: boolean) => Got,
+  shape: Shape | null,
+): object | Promise<object> {
+  const wait = waitArg ?? queueWaitS;
+  if (wait === 0 || ctx.aborted) {
+    // The queue's default wait is 0: take back the registration, unless other receives on
+    // this worker wait on the same queue.
+    if (waitArg === undefined && !ctx.longPoll.has(queueId)) ctx.core.unpark(queueId);
+    return {};
+  }
+  return new Promise<object>((resolve, reject) => {
+    const settle = (r: Got | null) => {
+      try {
+        resolve(r ? answer(r, shape) : {});
+      } catch (e) {
+        reject(e);
+      }
+    };
+    const waiter = {
+      queueId,
+      retry: () => {
+        const r = take(true);
+        if (r.status === 0 && count(r) === 0) return false;
+        settle(r);
+        return true;
+      },
+      expire: () => settle(null),
+    };
+    ctx.longPoll.park(waiter, wait * 1000);
+    ctx.onAbort = () => ctx.longPoll.remove(waiter);
+  });
+}

@@ -5,7 +5,7 @@
 // answers it or declines it, and the test checks that too, so a fast path that declined
 // everything (or answered what it must not) fails here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastAnswer } from '../../src/native.js';
+import type { FastAnswer, FastEmpty } from '../../src/native.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 interface Side {
@@ -14,9 +14,12 @@ interface Side {
   handles: string[];
   /** Message ids this server gave, in order of first appearance. */
   ids: string[];
-  /** What the fast path did with the last request: true answered, false declined, null not asked. */
-  fast: boolean | null;
+  /** What the fast path did with the last request (null: not asked). */
+  fast: Outcome | null;
 }
+
+/** Answered whole; a receive that found nothing handed to the long poll; left to the general path. */
+type Outcome = 'answered' | 'parked' | 'declined';
 
 let fast: Side;
 let general: Side;
@@ -24,9 +27,9 @@ let general: Side;
 function spy(side: Side): void {
   const core = side.t.server.core;
   const inner = core.fastJson.bind(core);
-  core.fastJson = (action: number, body: Buffer, senderId: string): FastAnswer | null => {
+  core.fastJson = (action: number, body: Buffer, senderId: string): FastAnswer | FastEmpty | null => {
     const a = inner(action, body, senderId);
-    side.fast = a !== null;
+    side.fast = a === null ? 'declined' : a.empty ? 'parked' : 'answered';
     return a;
   };
 }
@@ -76,8 +79,9 @@ function url(side: Side, name: string): string {
   return `${side.t.endpoint}/000000000000/${name}`;
 }
 
-/** One request to both servers; `answered`: whether the fast path must answer it. */
-async function both(action: string, body: (u: (name: string) => string) => Body, answered: boolean) {
+/** One request to both servers; `answered`: whether the fast path must answer it (true), or leave it (false), or park it. */
+async function both(action: string, body: (u: (name: string) => string) => Body, answered: boolean | 'parked') {
+  const expected: Outcome = answered === 'parked' ? 'parked' : answered ? 'answered' : 'declined';
   const a = await call(fast, action, body((n) => url(fast, n)));
   const b = await call(general, action, body((n) => url(general, n)));
   expect({ status: a.status, type: a.type, body: a.body }, `${action} ${JSON.stringify(body((n) => n))}`).toEqual({
@@ -85,7 +89,7 @@ async function both(action: string, body: (u: (name: string) => string) => Body,
     type: b.type,
     body: b.body,
   });
-  expect(a.fast === true, `fast path ${answered ? 'answers' : 'declines'} ${action} ${a.body}`).toBe(answered);
+  expect(a.fast ?? 'declined', `fast path on ${action} ${a.body}`).toBe(expected);
   expect(b.fast).toBeNull();
   return a;
 }
@@ -181,8 +185,10 @@ describe('JSON fast path answers as the general path does', () => {
     // FIFO, with a visibility timeout, so the handles stay in flight for the deletes below.
     await receive({ MaxNumberOfMessages: 10, AttributeNames: ['All'], VisibilityTimeout: 60 }, true, 'f.fifo');
     await receive({ MaxNumberOfMessages: 10, VisibilityTimeout: 60 }, true, 'cbd.fifo');
-    // Nothing left to deliver: the general path answers (and would park with a wait).
-    await receive({ MaxNumberOfMessages: 10 }, false, 'f.fifo');
+    // Nothing left to deliver: handed to the long poll, which answers at once without a wait.
+    await receive({ MaxNumberOfMessages: 10 }, 'parked', 'f.fifo');
+    await receive({ MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }, 'parked', 'f.fifo');
+    await receive({ MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }, 'parked', 'f.fifo');
   });
 
   it('DeleteMessage and DeleteMessageBatch', async () => {
@@ -217,7 +223,23 @@ describe('JSON fast path answers as the general path does', () => {
         true,
       );
     }
-    await both('ReceiveMessage', (u) => ({ QueueUrl: u('std'), MaxNumberOfMessages: 10 }), false);
+    await both('ReceiveMessage', (u) => ({ QueueUrl: u('std'), MaxNumberOfMessages: 10 }), 'parked');
+  });
+
+  it('a parked receive gets the message sent while it waits', async () => {
+    const got = await Promise.all(
+      [fast, general].map(async (side) => {
+        const waiting = call(side, 'ReceiveMessage', { QueueUrl: url(side, 'std'), WaitTimeSeconds: 5 });
+        await new Promise((r) => setTimeout(r, 200));
+        await call(side, 'SendMessage', { QueueUrl: url(side, 'std'), MessageBody: 'while waiting', DelaySeconds: 0 });
+        return waiting;
+      }),
+    );
+    expect(got[0]!.body).toEqual(got[1]!.body);
+    expect(got[0]!.body).toContain('while waiting');
+    for (const side of [fast, general]) {
+      await call(side, 'DeleteMessage', { QueueUrl: url(side, 'std'), ReceiptHandle: side.handles[side.handles.length - 1]! });
+    }
   });
 
   it('leaves both servers with the same queues', async () => {

@@ -45,6 +45,10 @@ pub enum Outcome {
     /// general path answers it).
     Storage,
     Answered(Answer),
+    /// A valid ReceiveMessage that found nothing: the general path's long poll takes over
+    /// with the request as read here. When the request may wait, this worker was registered
+    /// for the queue's wake-ups in the same step (as `receiveJson` with `park`).
+    Empty(Empty),
     /// Leases were taken but a spilled body could not be read back (InternalFailure, as the
     /// general path answers it; the leases expire).
     Unreadable(std::io::Error),
@@ -60,6 +64,22 @@ pub struct Answer {
     /// Size of each message sent, as AWS counts it (metrics).
     pub sizes: Vec<u32>,
     pub body: Vec<u8>,
+}
+
+/// A ReceiveMessage to hand to the long poll (src/actions/receive-message.ts `parkFast`).
+pub struct Empty {
+    pub key: String,
+    pub queue_id: u64,
+    /// The queue's ReceiveMessageWaitTimeSeconds.
+    pub queue_wait_s: u32,
+    /// WaitTimeSeconds as given.
+    pub wait_s: Option<u32>,
+    pub max: u32,
+    pub visibility_s: Option<u32>,
+    /// System attributes wanted, as `receive_json::render`'s mask.
+    pub system: u32,
+    /// Every message attribute wanted.
+    pub attributes: bool,
 }
 
 /// A request field: absent, or present with a value of its type. JSON `null` is neither (it
@@ -203,12 +223,13 @@ struct DeleteBatchFields<'a> {
 }
 
 /// Answers `body` (a request of `action`) or declines it. `sender_id`: the caller's SenderId.
-pub fn answer(b: &Broker, action: u32, body: &[u8], sender_id: &Arc<str>) -> Outcome {
+/// `worker`: the calling worker thread, registered for wake-ups by a receive that may wait.
+pub fn answer(b: &Broker, worker: u32, action: u32, body: &[u8], sender_id: &Arc<str>) -> Outcome {
     let run = || -> Result<Outcome, Decline> {
         match action {
             SEND_MESSAGE => send(b, body, sender_id),
             SEND_MESSAGE_BATCH => send_batch(b, body, sender_id),
-            RECEIVE_MESSAGE => receive(b, body),
+            RECEIVE_MESSAGE => receive(b, worker, body),
             DELETE_MESSAGE => delete(b, body),
             DELETE_MESSAGE_BATCH => delete_batch(b, body),
             _ => Err(Decline),
@@ -414,14 +435,15 @@ const SYSTEM: [&str; 9] = [
     "DeadLetterQueueSourceArn",
 ];
 
-fn receive(b: &Broker, body: &[u8]) -> Result<Outcome, Decline> {
+fn receive(b: &Broker, worker: u32, body: &[u8]) -> Result<Outcome, Decline> {
     let f: ReceiveFields = serde_json::from_slice(body)?;
     let key = queue_key(f.queue_url.as_str())?;
     let max = f.max.get().unwrap_or(1);
     check((1..=RECEIVE_MESSAGES_MAX).contains(&(max as usize)))?;
     let visibility_s = f.visibility_s.get();
     check(visibility_s.is_none_or(|v| u64::from(v) <= VISIBILITY_TIMEOUT_S_MAX))?;
-    check(f.wait_s.get().is_none_or(|w| u64::from(w) <= WAIT_TIME_S_MAX))?;
+    let wait_s = f.wait_s.get();
+    check(wait_s.is_none_or(|w| u64::from(w) <= WAIT_TIME_S_MAX))?;
     let mut system = 0;
     for n in f.attribute_names.get().into_iter().chain(f.system_names.get()).flatten() {
         system |= match n.as_str() {
@@ -433,10 +455,16 @@ fn receive(b: &Broker, body: &[u8]) -> Result<Outcome, Decline> {
     let wanted = f.message_attribute_names.get().unwrap_or_default();
     let attributes = wanted.iter().any(|n| matches!(n.as_str(), "All" | ".*"));
     check(attributes || wanted.is_empty())?;
-    let got = match b.receive(&key, max as usize, visibility_s, None, None) {
+    // As the general path: a receive that may wait registers for wake-ups as it looks (a
+    // short poll, WaitTimeSeconds=0, never does).
+    let park = (wait_s != Some(0)).then_some(worker);
+    let got = match b.receive(&key, max as usize, visibility_s, None, park) {
         Ok(got) if !got.deliveries.is_empty() => got,
-        // Nothing to deliver: the general path parks it (or answers the error).
-        Ok(_) | Err(ReceiveFailure::DoesNotExist | ReceiveFailure::OverLimit) => return Err(Decline),
+        Ok(got) => {
+            let (queue_id, queue_wait_s) = (got.queue_id, got.wait_s);
+            return Ok(Outcome::Empty(Empty { key, queue_id, queue_wait_s, wait_s, max, visibility_s, system, attributes }));
+        }
+        Err(ReceiveFailure::DoesNotExist | ReceiveFailure::OverLimit) => return Err(Decline),
     };
     let mut out = Vec::with_capacity(512);
     if let Err(e) = receive_json::render(&mut out, b, &got.deliveries, system, attributes) {

@@ -188,6 +188,8 @@ impl BrokerHandle {
 const QUEUE_MISSING: u8 = 1;
 const OVER_LIMIT: u8 = 2;
 const STORAGE: u8 = 3;
+/// `fast_json`: a ReceiveMessage found nothing (the long poll takes over).
+const FAST_EMPTY: u8 = 4;
 
 fn queue_error(e: QueueError) -> u8 {
     match e {
@@ -310,14 +312,30 @@ impl BrokerHandle {
     /// Sync: one of the JSON protocol's hot actions (`fast::SEND_MESSAGE`…) from its request
     /// body to its answer, or `null` when the fast path declines it (see fast.rs; nothing was
     /// changed). Answered: `[status u8: 0 ok, 3 storage][waitLsn f64][count u32][key blob]
-    /// [sizes: n u32, then n × u32]` and the rest is the answer's body.
+    /// [sizes: n u32, then n × u32]` and the rest is the answer's body. A receive that found
+    /// nothing: `[4][queueId f64][queueWaitS u32][waitS i32][max u32][visibilityS i32]
+    /// [system u32][attributes u8]` and the rest is the queue's key (-1: not given).
     #[napi]
     pub fn fast_json(&self, action: u32, body: Buffer) -> Result<Option<Buffer>> {
         let shared = self.shared()?;
         let b = &shared.broker;
         let sender = self.fast_sender.lock().clone();
-        let a = match fast::answer(b, action, &body, &sender) {
+        let a = match fast::answer(b, self.worker, action, &body, &sender) {
             fast::Outcome::Declined => return Ok(None),
+            fast::Outcome::Empty(e) => {
+                let mut w = Writer::with_capacity(40 + e.key.len());
+                w.u8(FAST_EMPTY);
+                #[allow(clippy::cast_precision_loss)]
+                w.f64(e.queue_id as f64);
+                w.u32(e.queue_wait_s);
+                w.i32(e.wait_s.map_or(-1, |s| i32::try_from(s).expect("at most WAIT_TIME_S_MAX")));
+                w.u32(e.max);
+                w.i32(e.visibility_s.map_or(-1, |s| i32::try_from(s).expect("at most VISIBILITY_TIMEOUT_S_MAX")));
+                w.u32(e.system);
+                w.u8(u8::from(e.attributes));
+                w.buf.extend_from_slice(e.key.as_bytes());
+                return Ok(Some(w.buf.into()));
+            }
             fast::Outcome::Storage => return Ok(Some(vec![STORAGE].into())),
             fast::Outcome::Unreadable(e) => return Err(Error::new(Status::GenericFailure, format!("read a spilled message: {e}"))),
             fast::Outcome::Answered(a) => a,
