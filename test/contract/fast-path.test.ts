@@ -125,6 +125,8 @@ describe('JSON fast path answers as the general path does', () => {
     await send({ MessageGroupId: 'with space' }, false);
     await send({ MessageAttributes: { a: { DataType: 'String', StringValue: 'v' } } }, false);
     await send({ Unknown: 1 }, false);
+    await send({ Id: 'a' }, false, 'small'); // a batch entry's field (the general path ignores it)
+    await send({ QueueUrl: null }, false);
     await send({ MessageBody: big }, false, 'small');
     await send({}, false, 'missing');
     await both('SendMessage', () => ({ QueueUrl: 'http://h/0000/std', MessageBody: 'x' }), false);
@@ -158,6 +160,7 @@ describe('JSON fast path answers as the general path does', () => {
     await batch(Array.from({ length: 5 }, (_, i) => entry(`m${i}`, { MessageBody: 'y'.repeat(250_000) })), false);
     await batch('not a list', false);
     await batch([null], false);
+    await batch([entry('a', { QueueUrl: 'elsewhere' })], false, 'small'); // a single request's field
     await batch([entry('g1', { MessageGroupId: 'a', MessageDeduplicationId: 'x1' }), entry('g2', { MessageGroupId: 'b', MessageDeduplicationId: 'x2' })], true, 'f.fifo');
     await batch([entry('g1', { MessageGroupId: 'a', MessageDeduplicationId: 'x1' })], true, 'f.fifo'); // duplicate
     await batch([entry('n1', { MessageGroupId: 'a' })], false, 'f.fifo');
@@ -212,6 +215,8 @@ describe('JSON fast path answers as the general path does', () => {
     await both('DeleteMessageBatch', (u) => ({ QueueUrl: u('std'), Entries: [] }), false);
     await both('DeleteMessageBatch', (u) => (h: string[]) => ({ QueueUrl: u('std'), Entries: [{ Id: 'a', ReceiptHandle: h[4]! }, { Id: 'a', ReceiptHandle: h[5]! }] }), false);
     await both('DeleteMessageBatch', (u) => ({ QueueUrl: u('std'), Entries: [{ Id: 'a' }] }), false);
+    await both('DeleteMessageBatch', (u) => ({ QueueUrl: u('std'), Entries: [{ ReceiptHandle: 'x' }] }), false);
+    await both('DeleteMessage', (u) => ({ QueueUrl: u('std'), Id: 'a', ReceiptHandle: 'x' }), false);
     await both('DeleteMessageBatch', (u) => (h: string[]) => ({ QueueUrl: u('cbd.fifo'), Entries: [{ Id: 'x', ReceiptHandle: last(h, 1) }] }), true);
     await both('DeleteMessage', (u) => (h: string[]) => ({ QueueUrl: u('cbd.fifo'), ReceiptHandle: last(h, 2) }), true);
     // The rest of the standard queue's visible messages (13), ten at a time; then it is empty.

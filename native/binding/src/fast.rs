@@ -137,11 +137,14 @@ impl Text<'_> {
     }
 }
 
+/// SendMessage's fields; a SendMessageBatch entry has the same with `Id` for `QueueUrl`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SendFields<'a> {
-    #[serde(rename = "QueueUrl", borrow)]
-    queue_url: Text<'a>,
+struct MessageFields<'a> {
+    #[serde(rename = "QueueUrl", default, borrow)]
+    queue_url: Field<Text<'a>>,
+    #[serde(rename = "Id", default, borrow)]
+    id: Field<Text<'a>>,
     #[serde(rename = "MessageBody", borrow)]
     body: Text<'a>,
     #[serde(rename = "DelaySeconds", default)]
@@ -152,28 +155,35 @@ struct SendFields<'a> {
     dedup_id: Field<Text<'a>>,
 }
 
+/// DeleteMessage's fields; a DeleteMessageBatch entry has the same with `Id` for `QueueUrl`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SendBatchEntry<'a> {
-    #[serde(rename = "Id", borrow)]
-    id: Text<'a>,
-    #[serde(rename = "MessageBody", borrow)]
-    body: Text<'a>,
-    #[serde(rename = "DelaySeconds", default)]
-    delay_s: Field<u32>,
-    #[serde(rename = "MessageGroupId", default, borrow)]
-    group_id: Field<Text<'a>>,
-    #[serde(rename = "MessageDeduplicationId", default, borrow)]
-    dedup_id: Field<Text<'a>>,
+struct HandleFields<'a> {
+    #[serde(rename = "QueueUrl", default, borrow)]
+    queue_url: Field<Text<'a>>,
+    #[serde(rename = "Id", default, borrow)]
+    id: Field<Text<'a>>,
+    #[serde(rename = "ReceiptHandle", borrow)]
+    handle: Text<'a>,
 }
 
+/// A batch request: the queue and its entries.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SendBatchFields<'a> {
+struct BatchFields<'a, E> {
     #[serde(rename = "QueueUrl", borrow)]
     queue_url: Text<'a>,
-    #[serde(rename = "Entries", borrow)]
-    entries: Vec<SendBatchEntry<'a>>,
+    #[serde(rename = "Entries")]
+    entries: Vec<E>,
+}
+
+/// The one of `present` and `absent` a request or entry must have: `QueueUrl` on a single
+/// request, `Id` on a batch entry.
+fn only<'s>(present: &'s Field<Text>, absent: &Field<Text>) -> Result<&'s str, Decline> {
+    match (present, absent) {
+        (Field::Present(t), Field::Absent) => Ok(t.as_str()),
+        _ => Err(Decline),
+    }
 }
 
 #[derive(Deserialize)]
@@ -193,33 +203,6 @@ struct ReceiveFields<'a> {
     system_names: Field<Vec<Text<'a>>>,
     #[serde(rename = "MessageAttributeNames", default, borrow)]
     message_attribute_names: Field<Vec<Text<'a>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DeleteFields<'a> {
-    #[serde(rename = "QueueUrl", borrow)]
-    queue_url: Text<'a>,
-    #[serde(rename = "ReceiptHandle", borrow)]
-    handle: Text<'a>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DeleteBatchEntry<'a> {
-    #[serde(rename = "Id", borrow)]
-    id: Text<'a>,
-    #[serde(rename = "ReceiptHandle", borrow)]
-    handle: Text<'a>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DeleteBatchFields<'a> {
-    #[serde(rename = "QueueUrl", borrow)]
-    queue_url: Text<'a>,
-    #[serde(rename = "Entries", borrow)]
-    entries: Vec<DeleteBatchEntry<'a>>,
 }
 
 /// Answers `body` (a request of `action`) or declines it. `sender_id`: the caller's SenderId.
@@ -379,8 +362,8 @@ fn sizes(drafts: &[Draft]) -> Vec<u32> {
 }
 
 fn send(b: &Broker, body: &[u8], sender_id: &Arc<str>) -> Result<Outcome, Decline> {
-    let f: SendFields = serde_json::from_slice(body)?;
-    let key = queue_key(f.queue_url.as_str())?;
+    let f: MessageFields = serde_json::from_slice(body)?;
+    let key = queue_key(only(&f.queue_url, &f.id)?)?;
     let d = draft(is_fifo(&key), &f.body, f.delay_s, &f.group_id, &f.dedup_id)?;
     let drafts = [d];
     let Some((sent, lsn, md5s)) = store(b, &key, sender_id, &drafts)? else { return Ok(Outcome::Storage) };
@@ -392,10 +375,11 @@ fn send(b: &Broker, body: &[u8], sender_id: &Arc<str>) -> Result<Outcome, Declin
 }
 
 fn send_batch(b: &Broker, body: &[u8], sender_id: &Arc<str>) -> Result<Outcome, Decline> {
-    let f: SendBatchFields = serde_json::from_slice(body)?;
+    let f: BatchFields<MessageFields> = serde_json::from_slice(body)?;
     let key = queue_key(f.queue_url.as_str())?;
     check((1..=BATCH_ENTRIES_MAX).contains(&f.entries.len()))?;
-    check(ids_ok(f.entries.iter().map(|e| e.id.as_str())))?;
+    let ids = f.entries.iter().map(|e| only(&e.id, &e.queue_url)).collect::<Result<Vec<&str>, Decline>>()?;
+    check(ids_ok(ids.iter().copied()))?;
     let fifo = is_fifo(&key);
     let mut drafts = Vec::with_capacity(f.entries.len());
     for e in &f.entries {
@@ -405,13 +389,13 @@ fn send_batch(b: &Broker, body: &[u8], sender_id: &Arc<str>) -> Result<Outcome, 
     let Some((sent, lsn, md5s)) = store(b, &key, sender_id, &drafts)? else { return Ok(Outcome::Storage) };
     let mut out = Vec::with_capacity(32 + sent.len() * 160);
     out.extend_from_slice(b"{\"Successful\":[");
-    for (i, (e, s)) in f.entries.iter().zip(&sent).enumerate() {
+    for (i, (id, s)) in ids.iter().zip(&sent).enumerate() {
         if i > 0 {
             out.push(b',');
         }
         // Ids are letters, digits, `-` and `_` (checked above): nothing to escape.
         out.extend_from_slice(b"{\"Id\":\"");
-        out.extend_from_slice(e.id.as_str().as_bytes());
+        out.extend_from_slice(id.as_bytes());
         out.extend_from_slice(b"\",");
         sent_fields(&mut out, s, &md5s[i]);
         out.push(b'}');
@@ -475,8 +459,8 @@ fn receive(b: &Broker, worker: u32, body: &[u8]) -> Result<Outcome, Decline> {
 }
 
 fn delete(b: &Broker, body: &[u8]) -> Result<Outcome, Decline> {
-    let f: DeleteFields = serde_json::from_slice(body)?;
-    let key = queue_key(f.queue_url.as_str())?;
+    let f: HandleFields = serde_json::from_slice(body)?;
+    let key = queue_key(only(&f.queue_url, &f.id)?)?;
     check(!f.handle.as_str().is_empty())?;
     let lsn = match b.delete_batch_whole(&key, &[f.handle.as_str()]) {
         Ok(Some((_, lsn))) => lsn,
@@ -487,10 +471,11 @@ fn delete(b: &Broker, body: &[u8]) -> Result<Outcome, Decline> {
 }
 
 fn delete_batch(b: &Broker, body: &[u8]) -> Result<Outcome, Decline> {
-    let f: DeleteBatchFields = serde_json::from_slice(body)?;
+    let f: BatchFields<HandleFields> = serde_json::from_slice(body)?;
     let key = queue_key(f.queue_url.as_str())?;
     check((1..=BATCH_ENTRIES_MAX).contains(&f.entries.len()))?;
-    check(ids_ok(f.entries.iter().map(|e| e.id.as_str())))?;
+    let ids = f.entries.iter().map(|e| only(&e.id, &e.queue_url)).collect::<Result<Vec<&str>, Decline>>()?;
+    check(ids_ok(ids.iter().copied()))?;
     check(f.entries.iter().all(|e| !e.handle.as_str().is_empty()))?;
     let handles: Vec<&str> = f.entries.iter().map(|e| e.handle.as_str()).collect();
     let lsn = match b.delete_batch_whole(&key, &handles) {
@@ -500,12 +485,12 @@ fn delete_batch(b: &Broker, body: &[u8]) -> Result<Outcome, Decline> {
     };
     let mut out = Vec::with_capacity(32 + f.entries.len() * 24);
     out.extend_from_slice(b"{\"Successful\":[");
-    for (i, e) in f.entries.iter().enumerate() {
+    for (i, id) in ids.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         out.extend_from_slice(b"{\"Id\":\"");
-        out.extend_from_slice(e.id.as_str().as_bytes());
+        out.extend_from_slice(id.as_bytes());
         out.extend_from_slice(b"\"}");
     }
     out.extend_from_slice(b"],\"Failed\":[]}");
