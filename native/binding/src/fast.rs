@@ -1,14 +1,14 @@
 //! The JSON protocol's five hot actions (SendMessage, SendMessageBatch, ReceiveMessage,
 //! DeleteMessage, DeleteMessageBatch) answered in one call from the request's bytes to the
 //! answer's, with no JS object, string or `JSON.parse`/`stringify` per request (issue 8: that
-//! JS work was two thirds of the server's own CPU per request).
+//! JS work was about half of the server's CPU per request; bench/RESULTS.md, session 3).
 //!
 //! It answers only requests it can answer exactly as the general path would and *declines*
 //! everything else before changing anything: unknown or duplicate fields, nulls, a value of
-//! another type, anything out of range, message attributes, receive attempt ids, a receive that
-//! finds nothing (it has to park), a batch the queue would refuse any entry of, an invalid
-//! receipt handle. The general path (src/actions/) then answers the request in full, so every
-//! error and its wording lives there only. The checks below are a subset of its checks; the
+//! another type, anything out of range, message attributes, receive attempt ids, a batch the
+//! queue would refuse any entry of, an invalid receipt handle. The general path (src/actions/)
+//! then answers the request in full, so every error and its wording lives there only. A valid
+//! receive that finds nothing is handed, as read, to the general path's long poll (`Empty`). The checks below are a subset of its checks; the
 //! differential test (test/contract/fast-path.test.ts) holds the two paths to the same answers.
 
 use std::borrow::Cow;
