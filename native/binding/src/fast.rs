@@ -278,6 +278,15 @@ fn ids_ok<'a>(ids: impl Iterator<Item = &'a str> + Clone) -> bool {
     })
 }
 
+/// A batch's entry ids, checked as `batchEntries` in src/actions/batch.ts checks them: 1 to 10
+/// entries, each id valid and distinct. `id`: an entry's id (declines an entry without one).
+fn batch_ids<'e, E>(entries: &'e [E], id: impl Fn(&'e E) -> Result<&'e str, Decline>) -> Result<Vec<&'e str>, Decline> {
+    check((1..=BATCH_ENTRIES_MAX).contains(&entries.len()))?;
+    let ids = entries.iter().map(id).collect::<Result<Vec<&str>, Decline>>()?;
+    check(ids_ok(ids.iter().copied()))?;
+    Ok(ids)
+}
+
 /// One message to store, checked as `prepareSend` in src/actions/send-entry.ts checks it.
 struct Draft<'a> {
     body: &'a str,
@@ -377,9 +386,7 @@ fn send(b: &Broker, body: &[u8], sender_id: &Arc<str>) -> Result<Outcome, Declin
 fn send_batch(b: &Broker, body: &[u8], sender_id: &Arc<str>) -> Result<Outcome, Decline> {
     let f: BatchFields<MessageFields> = serde_json::from_slice(body)?;
     let key = queue_key(f.queue_url.as_str())?;
-    check((1..=BATCH_ENTRIES_MAX).contains(&f.entries.len()))?;
-    let ids = f.entries.iter().map(|e| only(&e.id, &e.queue_url)).collect::<Result<Vec<&str>, Decline>>()?;
-    check(ids_ok(ids.iter().copied()))?;
+    let ids = batch_ids(&f.entries, |e| only(&e.id, &e.queue_url))?;
     let fifo = is_fifo(&key);
     let mut drafts = Vec::with_capacity(f.entries.len());
     for e in &f.entries {
@@ -405,20 +412,6 @@ fn send_batch(b: &Broker, body: &[u8], sender_id: &Arc<str>) -> Result<Outcome, 
     Ok(Outcome::Answered(Answer { lsn, key, count, sizes: sizes(&drafts), body: out }))
 }
 
-/// System attribute names in the order of `SYSTEM` in src/actions/receive-message.ts: bit i
-/// of the mask `receive_json::render` takes.
-const SYSTEM: [&str; 9] = [
-    "SenderId",
-    "SentTimestamp",
-    "ApproximateReceiveCount",
-    "ApproximateFirstReceiveTimestamp",
-    "SequenceNumber",
-    "MessageDeduplicationId",
-    "MessageGroupId",
-    "AWSTraceHeader",
-    "DeadLetterQueueSourceArn",
-];
-
 fn receive(b: &Broker, worker: u32, body: &[u8]) -> Result<Outcome, Decline> {
     let f: ReceiveFields = serde_json::from_slice(body)?;
     let key = queue_key(f.queue_url.as_str())?;
@@ -430,10 +423,7 @@ fn receive(b: &Broker, worker: u32, body: &[u8]) -> Result<Outcome, Decline> {
     check(wait_s.is_none_or(|w| u64::from(w) <= WAIT_TIME_S_MAX))?;
     let mut system = 0;
     for n in f.attribute_names.get().into_iter().chain(f.system_names.get()).flatten() {
-        system |= match n.as_str() {
-            "All" => (1 << SYSTEM.len()) - 1,
-            name => 1 << SYSTEM.iter().position(|&s| s == name).ok_or(Decline)?,
-        };
+        system |= receive_json::system_bit(n.as_str()).ok_or(Decline)?;
     }
     // Message attributes: none, or all of them; a filter by name is the general path's.
     let wanted = f.message_attribute_names.get().unwrap_or_default();
@@ -473,9 +463,7 @@ fn delete(b: &Broker, body: &[u8]) -> Result<Outcome, Decline> {
 fn delete_batch(b: &Broker, body: &[u8]) -> Result<Outcome, Decline> {
     let f: BatchFields<HandleFields> = serde_json::from_slice(body)?;
     let key = queue_key(f.queue_url.as_str())?;
-    check((1..=BATCH_ENTRIES_MAX).contains(&f.entries.len()))?;
-    let ids = f.entries.iter().map(|e| only(&e.id, &e.queue_url)).collect::<Result<Vec<&str>, Decline>>()?;
-    check(ids_ok(ids.iter().copied()))?;
+    let ids = batch_ids(&f.entries, |e| only(&e.id, &e.queue_url))?;
     check(f.entries.iter().all(|e| !e.handle.as_str().is_empty()))?;
     let handles: Vec<&str> = f.entries.iter().map(|e| e.handle.as_str()).collect();
     let lsn = match b.delete_batch_whole(&key, &handles) {

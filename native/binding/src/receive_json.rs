@@ -22,6 +22,32 @@ const GROUP_ID: u32 = 1 << 6;
 const TRACE_HEADER: u32 = 1 << 7;
 const DEAD_LETTER_SOURCE_ARN: u32 = 1 << 8;
 
+/// Each bit's attribute name, as the answer writes it and as requests ask for it.
+const SYSTEM: [(u32, &str); 9] = [
+    (SENDER_ID, "SenderId"),
+    (SENT_TIMESTAMP, "SentTimestamp"),
+    (RECEIVE_COUNT, "ApproximateReceiveCount"),
+    (FIRST_RECEIVE_TIMESTAMP, "ApproximateFirstReceiveTimestamp"),
+    (SEQUENCE_NUMBER, "SequenceNumber"),
+    (DEDUPLICATION_ID, "MessageDeduplicationId"),
+    (GROUP_ID, "MessageGroupId"),
+    (TRACE_HEADER, "AWSTraceHeader"),
+    (DEAD_LETTER_SOURCE_ARN, "DeadLetterQueueSourceArn"),
+];
+
+/// The mask bit of a system attribute name a request may list (`All`: every bit); `None` for
+/// any other name.
+pub fn system_bit(name: &str) -> Option<u32> {
+    if name == "All" {
+        return Some(SYSTEM.iter().fold(0, |m, &(bit, _)| m | bit));
+    }
+    SYSTEM.iter().find(|&&(_, n)| n == name).map(|&(bit, _)| bit)
+}
+
+fn system_name(bit: u32) -> &'static str {
+    SYSTEM.iter().find(|&&(b, _)| b == bit).map(|&(_, n)| n).expect("a bit of the mask")
+}
+
 /// `{"Messages":[...]}` for a non-empty list. `system`: the mask above; `attributes`: include
 /// every message attribute (MessageAttributeNames All or `.*`).
 pub fn render(out: &mut Vec<u8>, b: &Broker, list: &[Delivery], system: u32, attributes: bool) -> std::io::Result<()> {
@@ -43,7 +69,7 @@ pub fn render(out: &mut Vec<u8>, b: &Broker, list: &[Delivery], system: u32, att
         if system != 0 {
             out.extend_from_slice(b",\"Attributes\":{");
             let mut first = true;
-            let mut field = |out: &mut Vec<u8>, bit: u32, name: &str, value: Option<&[u8]>| {
+            let mut field = |out: &mut Vec<u8>, bit: u32, value: Option<&[u8]>| {
                 // As in JS: an attribute with an empty value is left out.
                 let Some(v) = value.filter(|v| system & bit != 0 && !v.is_empty()) else { return };
                 if !first {
@@ -51,7 +77,7 @@ pub fn render(out: &mut Vec<u8>, b: &Broker, list: &[Delivery], system: u32, att
                 }
                 first = false;
                 out.push(b'"');
-                out.extend_from_slice(name.as_bytes());
+                out.extend_from_slice(system_name(bit).as_bytes());
                 out.extend_from_slice(b"\":");
                 string(out, v);
             };
@@ -59,15 +85,15 @@ pub fn render(out: &mut Vec<u8>, b: &Broker, list: &[Delivery], system: u32, att
             let count = m.receive_count.to_string();
             let first_receive = m.first_receive_ms.to_string();
             let seqn = if m.sequence_number == 0 { String::new() } else { m.sequence_number.to_string() };
-            field(out, SENDER_ID, "SenderId", Some(m.sender_id.as_bytes()));
-            field(out, SENT_TIMESTAMP, "SentTimestamp", Some(sent.as_bytes()));
-            field(out, RECEIVE_COUNT, "ApproximateReceiveCount", Some(count.as_bytes()));
-            field(out, FIRST_RECEIVE_TIMESTAMP, "ApproximateFirstReceiveTimestamp", Some(first_receive.as_bytes()));
-            field(out, SEQUENCE_NUMBER, "SequenceNumber", Some(seqn.as_bytes()));
-            field(out, DEDUPLICATION_ID, "MessageDeduplicationId", m.dedup_id().map(str::as_bytes));
-            field(out, GROUP_ID, "MessageGroupId", m.group_id.as_deref().map(str::as_bytes));
-            field(out, TRACE_HEADER, "AWSTraceHeader", m.trace_header().map(str::as_bytes));
-            field(out, DEAD_LETTER_SOURCE_ARN, "DeadLetterQueueSourceArn", m.dead_letter_source_arn().map(str::as_bytes));
+            field(out, SENDER_ID, Some(m.sender_id.as_bytes()));
+            field(out, SENT_TIMESTAMP, Some(sent.as_bytes()));
+            field(out, RECEIVE_COUNT, Some(count.as_bytes()));
+            field(out, FIRST_RECEIVE_TIMESTAMP, Some(first_receive.as_bytes()));
+            field(out, SEQUENCE_NUMBER, Some(seqn.as_bytes()));
+            field(out, DEDUPLICATION_ID, m.dedup_id().map(str::as_bytes));
+            field(out, GROUP_ID, m.group_id.as_deref().map(str::as_bytes));
+            field(out, TRACE_HEADER, m.trace_header().map(str::as_bytes));
+            field(out, DEAD_LETTER_SOURCE_ARN, m.dead_letter_source_arn().map(str::as_bytes));
             out.push(b'}');
         }
         let stored = payload.attributes();
