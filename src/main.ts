@@ -7,7 +7,7 @@ import { checkUsers } from './auth/credentials.js';
 import { availableParallelism } from 'node:os';
 import { SHUTDOWN_MS, startServer, type Logger } from './server.js';
 import { startPool } from './threads.js';
-import { loadUws } from './transport/uws.js';
+import { chooseTransport } from './transport/choice.js';
 
 const HELP = `Usage: sluice [options]
        sluice check DATA_DIR   validate a data directory's log without starting
@@ -110,12 +110,15 @@ interface Served {
 
 /** One server on this thread, or a pool of worker threads on one port (uWS, fixed port). */
 async function serve(config: Config, log: Logger): Promise<Served> {
+  const choice = chooseTransport(config.transport);
+  if (choice.transport === 'uws' || config.transport === 'node') log.info(`transport: ${choice.reason}`);
+  else log.warn(`transport: ${choice.reason}`);
   // Auto: one worker per core but one, which is left to the log's writer thread, the kernel's
   // network and fsync work and the timers (measured on 2 cores: one worker beat two by 20% with
   // fsync and matched it in memory mode; bench/RESULTS.md).
   const want = config.workers > 0 ? config.workers : Math.max(1, availableParallelism() - 1);
   const workers = config.port === 0 || config.transport === 'node' ? 1 : want;
-  if (workers > 1 && loadUws() instanceof Error === false) {
+  if (workers > 1 && choice.transport === 'uws') {
     const pool = await startPool(config, workers, log);
     return { ...pool, workers, close: () => pool.close() };
   }

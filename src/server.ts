@@ -18,7 +18,8 @@ import { decodeJson, encodeJson, encodeJsonError, jsonAction } from './protocol/
 import { decodeQuery, encodeQuery } from './protocol/query.js';
 import { serveNode } from './transport/node-http.js';
 import type { Exchange, Handler, HttpResponse, Listening } from './transport/types.js';
-import { loadUws, serveUws } from './transport/uws.js';
+import { chooseTransport } from './transport/choice.js';
+import { serveUws } from './transport/uws.js';
 
 export interface Server {
   port: number;
@@ -85,19 +86,10 @@ export async function startServer(config: Config, log: Logger): Promise<Server> 
   // Authorization still picks the account).
   const headers = config.auth === 'sigv4' ? null : USED_HEADERS;
   const opts = { host: config.host, port: config.port, bodyBytesMax: LIMITS.request_body_bytes_max, headers };
-  let transport: Server['transport'] = 'node';
-  const uws = config.transport === 'node' ? null : loadUws();
-  let serve: (port: number, h: Handler) => Promise<Listening>;
-  if (uws && !(uws instanceof Error)) {
-    serve = (port, h) => serveUws(uws, { ...opts, port }, h);
-    transport = 'uws';
-  } else {
-    if (config.transport === 'uws') throw uws ?? new Error('uWebSockets.js not available');
-    if (uws instanceof Error) {
-      log.warn(`uWebSockets.js does not load here (${uws.message.split('\n')[0]}); serving with node:http instead, which is slower.`);
-    }
-    serve = (port, h) => serveNode({ ...opts, port }, h);
-  }
+  const choice = chooseTransport(config.transport);
+  const transport = choice.transport;
+  const serve = (port: number, h: Handler): Promise<Listening> =>
+    choice.uws ? serveUws(choice.uws, { ...opts, port }, h) : serveNode({ ...opts, port }, h);
   const listeners: Listening[] = [];
   let listening: Listening;
   let extra: Listening[];

@@ -1,5 +1,7 @@
 // uWebSockets.js transport.
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { STATUS_TEXT, type Handler, type HttpResponse, type Listening, type TransportOptions } from './types.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -7,14 +9,43 @@ const EMPTY = Buffer.alloc(0);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Uws = any;
 
-/** Loads uWebSockets.js, or returns the reason it cannot load on this platform. */
+/**
+ * Loads uWebSockets.js's native binary for this Node line, or returns why there is none.
+ *
+ * The package's own entry point is not used: where it has no binary for the running Node ABI
+ * (the 20.30 republish ships 93, 108 and 115 only, i.e. Node 16, 18 and 20) it prints a warning
+ * and returns a partial JS stand-in, whose first request crashes Sluice
+ * (`getCaseSensitiveMethod: Not implemented`). Loading the binary by its path can only yield
+ * the real server or an error.
+ */
 export function loadUws(): Uws | Error {
+  if (loaded !== undefined) return loaded;
+  const abi = process.versions.modules;
+  const name = `uws_${process.platform}_${process.arch}_${abi}.node`;
   try {
-    return createRequire(import.meta.url)('uWebSockets.js') as Uws;
+    const require = createRequire(import.meta.url);
+    const dir = path.dirname(require.resolve('uWebSockets.js/package.json'));
+    const file = path.join(dir, 'binaries', name);
+    if (!existsSync(file)) {
+      const have = readdirSync(path.join(dir, 'binaries'))
+        .map((f) => /^uws_([a-z0-9]+_[a-z0-9]+)_(\d+)\.node$/.exec(f))
+        .filter((m) => m !== null && m[1] === `${process.platform}_${process.arch}`)
+        .map((m) => Number(m![2]))
+        .sort((a, b) => a - b);
+      loaded = new Error(
+        `uWebSockets.js has no native binary for Node ${process.version} (ABI ${abi}) on ` +
+          `${process.platform}-${process.arch}; the installed build has ABIs ${have.join(', ') || 'none'}`,
+      );
+    } else {
+      loaded = require(file) as Uws;
+    }
   } catch (e) {
-    return e instanceof Error ? e : new Error(String(e));
+    loaded = new Error(`uWebSockets.js does not load: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
   }
+  return loaded;
 }
+
+let loaded: Uws | Error | undefined;
 
 export function serveUws(uws: Uws, opts: TransportOptions, handler: Handler): Promise<Listening> {
   const app = uws.App();

@@ -11,6 +11,8 @@ export interface Child {
   port: number;
   endpoint: string;
   client: SQSClient;
+  /** Everything the process wrote to stderr so far (its log). */
+  log(): string;
   kill9(): Promise<void>;
   stop(): Promise<number | null>;
 }
@@ -31,11 +33,13 @@ export async function spawnSluice(dataDir: string, extra: string[] = [], fixedPo
   const proc = spawn(process.execPath, [MAIN, "--port", String(fixedPort), '--data-dir', dataDir, ...extra], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  let buf = '';
+  proc.stderr!.on('data', (c: Buffer) => {
+    buf += c.toString();
+  });
   const port = await new Promise<number>((resolve, reject) => {
-    let buf = '';
     const timer = setTimeout(() => reject(new Error(`sluice did not start: ${buf}`)), 20_000);
-    proc.stderr!.on('data', (c: Buffer) => {
-      buf += c.toString();
+    proc.stderr!.on('data', () => {
       const m = /listening on http:\/\/[^:]+:(\d+)/.exec(buf);
       if (m) {
         clearTimeout(timer);
@@ -60,6 +64,7 @@ export async function spawnSluice(dataDir: string, extra: string[] = [], fixedPo
     port,
     endpoint,
     client,
+    log: () => buf,
     async kill9() {
       proc.kill('SIGKILL');
       await exited;
