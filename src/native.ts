@@ -259,8 +259,12 @@ export class Core {
     return out;
   }
 
+  /** Leases messages; the answer waits for their record (`takeLsn`), as a send's does. */
   receive(key: string, max: number, visibilityS: number, attemptId: string | null, park: boolean): ReceiveResult {
-    return decodeReceive(this.handle.receive(key, max, visibilityS, attemptId, park));
+    const b = this.handle.receive(key, max, visibilityS, attemptId, park);
+    if (b[0] === STORAGE) throw storageFailure();
+    if (b[0] === 0) this.note(b.readDoubleLE(13));
+    return decodeReceive(b, true);
   }
 
   /**
@@ -279,9 +283,11 @@ export class Core {
   ): ReceiveJsonResult {
     const b = this.handle.receiveJson(key, max, visibilityS, attemptId, park, system, attributes);
     const status = b[0]!;
+    if (status === STORAGE) throw storageFailure();
     if (status !== 0) return { status: status as typeof QUEUE_MISSING };
-    const count = b.readUInt32LE(13);
-    return { status: 0, waitS: b.readUInt32LE(1), queueId: b.readDoubleLE(5), count, json: b.subarray(17) };
+    this.note(b.readDoubleLE(13));
+    const count = b.readUInt32LE(21);
+    return { status: 0, waitS: b.readUInt32LE(1), queueId: b.readDoubleLE(5), count, json: b.subarray(25) };
   }
 
   /**
@@ -328,7 +334,7 @@ export class Core {
    */
   peek(key: string, max: number, includeInflight = false, includeDelayed = false): Peeked[] | null {
     const buf = this.handle.peek(key, max, includeInflight, includeDelayed);
-    const r = decodeReceive(buf);
+    const r = decodeReceive(buf, false);
     if (r.status !== 0) return null;
     const n = r.messages.length;
     return r.messages.map((m, i) => ({ ...m, state: buf[buf.length - n + i] as 0 | 1 | 2 }));
@@ -382,12 +388,14 @@ export class Core {
 
 const ZERO_MD5 = Buffer.alloc(16);
 
-function decodeReceive(buf: Buffer): ReceiveResult {
+/** `leased`: a receive's answer, which carries the Lsn of its leases (peek's does not). */
+function decodeReceive(buf: Buffer, leased: boolean): ReceiveResult {
   const r = new Reader(buf);
   const status = r.u8();
   if (status !== 0) return { status: status as typeof QUEUE_MISSING };
   const waitS = r.u32();
   const queueId = r.f64();
+  if (leased) r.f64();
   const n = r.u32();
   const messages: Delivered[] = new Array(n);
   for (let i = 0; i < n; i++) {

@@ -28,12 +28,14 @@ export declare class BrokerHandle {
   /** The SenderId `fast_json` gives the messages it stores. */
   setFastSenderId(senderId: string): void
   /**
-   * Sync: leasing is in memory. With `park` set and nothing delivered, this worker is woken
-   * through `on_event` when the queue gains a visible message (the receive parks in JS).
+   * Sync: leasing is in memory; the answer waits (in JS) for the Lsn it returns, the leases'
+   * record. With `park` set and nothing delivered, this worker is woken through `on_event`
+   * when the queue gains a visible message (the receive parks in JS).
+   * `[status u8][waitS u32][queueId f64][lsn f64]`, then the deliveries.
    */
   receive(key: string, max: number, visibilityS: number, attemptId: string | undefined | null, park: boolean): Buffer
   /**
-   * As `receive`, for the JSON protocol: `[status u8][waitS u32][queueId f64][count u32]`,
+   * As `receive`, for the JSON protocol: `[status u8][waitS u32][queueId f64][lsn f64][count u32]`,
    * then, when `count > 0`, the whole answer body (see `receive_json`). `system`: the
    * system attributes wanted, as a bit mask; `attributes`: all message attributes wanted.
    */

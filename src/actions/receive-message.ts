@@ -203,9 +203,17 @@ function waitForMessages(
     const waiter = {
       queueId,
       retry: () => {
-        const r = take(true);
+        let r: Got;
+        try {
+          r = take(true);
+        } catch (e) {
+          reject(e);
+          return true;
+        }
         if (r.status === 0 && count(r) === 0) return false;
-        settle(r);
+        // As on the request path: the answer waits until the leases' record is durable.
+        const lsn = ctx.core.takeLsn();
+        if (!ctx.core.afterDurable(lsn, () => settle(r), reject)) settle(r);
         return true;
       },
       expire: () => settle(null),

@@ -1,11 +1,12 @@
-// A full disk: sends fail with ServiceUnavailable (never hang, never acknowledged without being
-// stored), receives keep working, and the broker recovers by itself when space returns.
+// A full disk: sends and receives fail with ServiceUnavailable (never hang; nothing acknowledged
+// without being stored, no lease handed out without its record), and the broker recovers by
+// itself when space returns.
 // Needs a small tmpfs (root); skipped, saying why, where mounting is not allowed.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSluice, type Child } from '../helpers/process.js';
 
@@ -33,7 +34,7 @@ describe.skipIf(!mounted)('disk full (needs `mount -t tmpfs`, i.e. root)', () =>
     rmSync(mnt, { recursive: true, force: true });
   });
 
-  it('fails sends with 503 while full, keeps receives working, and recovers when space returns', async () => {
+  it('fails sends and receives with 503 while full, and recovers when space returns', async () => {
     const { QueueUrl } = await s.client.send(new CreateQueueCommand({ QueueName: 'full' }));
     const body = 'x'.repeat(200_000);
     let acked = 0;
@@ -48,9 +49,13 @@ describe.skipIf(!mounted)('disk full (needs `mount -t tmpfs`, i.e. root)', () =>
     }
     expect(failure).toMatchObject({ $metadata: { httpStatusCode: 503 } });
     expect(acked).toBeGreaterThan(0);
-    // Receives still answer (they do not wait on the log).
-    const r = await s.client.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 1, VisibilityTimeout: 0 }));
-    expect(r.Messages?.length).toBe(1);
+    // A receive would lease a message whose lease cannot be recorded: refused, nothing leased.
+    await expect(s.client.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 1 }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 503 },
+    });
+    const counts = await s.client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }));
+    expect(counts.Attributes?.['ApproximateNumberOfMessagesNotVisible']).toBe('0');
+    expect(Number(counts.Attributes?.['ApproximateNumberOfMessages'])).toBeGreaterThanOrEqual(acked);
     // Free the space: within a few polls the log retries and sends succeed again.
     rmSync(filler);
     let recovered = false;
@@ -64,5 +69,8 @@ describe.skipIf(!mounted)('disk full (needs `mount -t tmpfs`, i.e. root)', () =>
       }
     }
     expect(recovered).toBe(true);
+    const r = await s.client.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 1 }));
+    expect(r.Messages?.length).toBe(1);
+    await s.client.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: r.Messages![0]!.ReceiptHandle! }));
   }, 60_000);
 });

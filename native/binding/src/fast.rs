@@ -439,13 +439,15 @@ fn receive(b: &Broker, worker: u32, body: &[u8]) -> Result<Outcome, Decline> {
             return Ok(Outcome::Empty(Empty { key, queue_id, queue_wait_s, wait_s, max, visibility_s, system, attributes }));
         }
         Err(ReceiveFailure::DoesNotExist | ReceiveFailure::OverLimit) => return Err(Decline),
+        Err(ReceiveFailure::Storage) => return Ok(Outcome::Storage),
     };
     let mut out = Vec::with_capacity(512);
     if let Err(e) = receive_json::render(&mut out, b, &got.deliveries, system, attributes) {
         return Ok(Outcome::Unreadable(e));
     }
     let count = u32::try_from(got.deliveries.len()).expect("at most RECEIVE_MESSAGES_MAX");
-    Ok(Outcome::Answered(Answer { lsn: 0, key, count, sizes: Vec::new(), body: out }))
+    // Answered once the leases are durable, like a send or a delete (Broker::receive).
+    Ok(Outcome::Answered(Answer { lsn: got.lsn, key, count, sizes: Vec::new(), body: out }))
 }
 
 fn delete(b: &Broker, body: &[u8]) -> Result<Outcome, Decline> {

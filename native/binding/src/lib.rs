@@ -369,8 +369,10 @@ impl BrokerHandle {
         *self.fast_sender.lock() = sender_id.into();
     }
 
-    /// Sync: leasing is in memory. With `park` set and nothing delivered, this worker is woken
-    /// through `on_event` when the queue gains a visible message (the receive parks in JS).
+    /// Sync: leasing is in memory; the answer waits (in JS) for the Lsn it returns, the leases'
+    /// record. With `park` set and nothing delivered, this worker is woken through `on_event`
+    /// when the queue gains a visible message (the receive parks in JS).
+    /// `[status u8][waitS u32][queueId f64][lsn f64]`, then the deliveries.
     #[napi]
     pub fn receive(&self, key: String, max: u32, visibility_s: i32, attempt_id: Option<String>, park: bool) -> Result<Buffer> {
         let shared = self.shared()?;
@@ -381,18 +383,20 @@ impl BrokerHandle {
         match res {
             Err(ReceiveFailure::DoesNotExist) => w.u8(QUEUE_MISSING),
             Err(ReceiveFailure::OverLimit) => w.u8(OVER_LIMIT),
+            Err(ReceiveFailure::Storage) => w.u8(STORAGE),
             Ok(got) => {
                 w.u8(0);
                 w.u32(got.wait_s);
                 #[allow(clippy::cast_precision_loss)]
                 w.f64(got.queue_id as f64);
+                w.f64(self.wait_for(b, got.lsn));
                 write_deliveries(&mut w, b, &got.deliveries, true)?;
             }
         }
         Ok(w.buf.into())
     }
 
-    /// As `receive`, for the JSON protocol: `[status u8][waitS u32][queueId f64][count u32]`,
+    /// As `receive`, for the JSON protocol: `[status u8][waitS u32][queueId f64][lsn f64][count u32]`,
     /// then, when `count > 0`, the whole answer body (see `receive_json`). `system`: the
     /// system attributes wanted, as a bit mask; `attributes`: all message attributes wanted.
     #[napi]
@@ -414,11 +418,13 @@ impl BrokerHandle {
         match res {
             Err(ReceiveFailure::DoesNotExist) => w.u8(QUEUE_MISSING),
             Err(ReceiveFailure::OverLimit) => w.u8(OVER_LIMIT),
+            Err(ReceiveFailure::Storage) => w.u8(STORAGE),
             Ok(got) => {
                 w.u8(0);
                 w.u32(got.wait_s);
                 #[allow(clippy::cast_precision_loss)]
                 w.f64(got.queue_id as f64);
+                w.f64(self.wait_for(b, got.lsn));
                 w.u32(u32::try_from(got.deliveries.len()).expect("bounded by the request"));
                 if !got.deliveries.is_empty() {
                     receive_json::render(&mut w.buf, b, &got.deliveries, system, attributes)

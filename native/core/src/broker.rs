@@ -100,6 +100,9 @@ pub struct Received {
     pub queue_id: u64,
     /// The queue's ReceiveMessageWaitTimeSeconds.
     pub wait_s: u32,
+    /// The Lsn the answer must wait for: the leases' record (0 when nothing was leased, or
+    /// in memory mode).
+    pub lsn: u64,
 }
 
 pub struct Broker {
@@ -742,12 +745,20 @@ impl Broker {
         Ok(Some((sent, lsn?)))
     }
 
+    /// Leases up to `max` messages. The leases' journal record must be durable before the
+    /// answer is sent (`Received::lsn`): a lease lost in a crash would make the message visible
+    /// again while its consumer still holds it, and that consumer's delete would then be
+    /// taken for a stale handle's and delete nothing. While the log refuses appends nothing is
+    /// leased (`Storage`); an append that fails after leasing leaves the leases to expire.
     pub fn receive(&self, key: &str, max: usize, visibility_s: Option<u32>, attempt_id: Option<&str>, park_worker: Option<u32>) -> Result<Received, ReceiveFailure> {
         let q = self.get(key).map_err(|_| ReceiveFailure::DoesNotExist)?;
+        if self.storage_failed() {
+            return Err(ReceiveFailure::Storage);
+        }
         let mut fx = self.effects();
         let now = self.now_ms();
         let mut deliveries = Vec::with_capacity(max);
-        let wait_s = {
+        let (wait_s, lsn) = {
             let _g = self.gate.read();
             let mut inner = q.inner.lock();
             let dlq_gone = inner.state.config.redrive.as_ref().is_some_and(|r| self.get(&r.dead_letter_key).is_err());
@@ -757,16 +768,20 @@ impl Broker {
                 inner.state.config.redrive = saved;
             }
             r.map_err(|ReceiveError::OverLimit| ReceiveFailure::OverLimit)?;
-            // Receives are not acknowledged on durability: a lost record only loses a receive
-            // count, and the message is redelivered as after any lease expiry.
-            let _ = self.commit(&mut fx);
-            inner.state.config.receive_wait_s
+            let mut lsn = self.commit(&mut fx);
+            // A retried ReceiveRequestAttemptId hands out leases recorded by an earlier call
+            // whose record may still be on its way to disk: wait for everything appended.
+            if matches!(lsn, Ok(0)) && !deliveries.is_empty() {
+                lsn = self.wal.as_ref().map_or(Ok(0), |w| w.append_batch(&[]).map_err(|_| QueueError::Storage));
+            }
+            (inner.state.config.receive_wait_s, lsn)
         };
         for d in &mut deliveries {
             d.receipt.queue_id = q.id;
         }
         self.after(&q, fx);
-        Ok(Received { deliveries, queue_id: q.id, wait_s })
+        let lsn = lsn.map_err(|_| ReceiveFailure::Storage)?;
+        Ok(Received { deliveries, queue_id: q.id, wait_s, lsn })
     }
 
     /// Up to `max` messages without leasing or counting a receive (developer peek, shaped
@@ -960,6 +975,8 @@ impl Broker {
 pub enum ReceiveFailure {
     DoesNotExist,
     OverLimit,
+    /// The log refuses appends (a full disk, an I/O error): no lease can be recorded.
+    Storage,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

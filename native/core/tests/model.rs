@@ -412,3 +412,34 @@ fn whole_batches_change_all_or_nothing() {
     assert_eq!(diff(&before, &picture(&b)), "");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A receive reports the Lsn of its leases' record, and the log restores those leases: the
+/// consumer's handle still deletes after a restart, and the message is not visible meanwhile.
+#[test]
+fn a_receive_answers_with_the_lsn_of_its_leases() {
+    let dir = temp_dir("lease-lsn");
+    let clock = Arc::new(ManualClock::new(1_000_000));
+    let b = open(&dir, &clock);
+    create(&b, "l.fifo", true);
+    let k = key("000000000000", "l.fifo");
+    let sender: Arc<str> = "000000000000".into();
+    let empty = b.receive(&k, 10, Some(30), None, None).expect("receive");
+    assert_eq!(empty.lsn, 0, "nothing leased, nothing to wait for");
+    let bodies: Vec<String> = (0..3).map(|i| format!("m{i}")).collect();
+    let (_, sent_lsn) = b.send_batch_whole(&k, &sender, &entries(&bodies, Some("g"))).expect("queue").expect("stored");
+    let got = b.receive(&k, 1, Some(30), Some("attempt"), None).expect("receive");
+    assert_eq!(got.deliveries.len(), 1);
+    assert!(got.lsn > sent_lsn, "the leases are a record of their own, after the send's");
+    // A retried attempt id hands out the same leases: it waits for at least their record.
+    let again = b.receive(&k, 1, Some(30), Some("attempt"), None).expect("receive");
+    assert_eq!(again.deliveries[0].receipt, got.deliveries[0].receipt);
+    assert!(again.lsn >= got.lsn);
+    let handle = b.receipt_handle(got.deliveries[0].receipt);
+    drop(b);
+    let b = open(&dir, &clock);
+    assert!(b.receive(&k, 10, None, None, None).expect("receive").deliveries.is_empty(), "the group is held by the lease");
+    assert_eq!(b.delete_batch_whole(&k, &[handle.as_str()]).expect("queue").map(|(n, _)| n), Some(1));
+    let next = b.receive(&k, 10, None, None, None).expect("receive");
+    assert_eq!(next.deliveries.len(), 2, "the rest of the group, in order");
+    let _ = std::fs::remove_dir_all(&dir);
+}
