@@ -1,7 +1,8 @@
-// StartMessageMoveTask, CancelMessageMoveTask, ListMessageMoveTasks (tasks run in src/move-tasks.ts).
+// StartMessageMoveTask, CancelMessageMoveTask, ListMessageMoveTasks: AWS's rules and errors here; the
+// tasks themselves live and run in the core (src/move-tasks.ts).
 import { LIMITS } from '../generated/limits.js';
 import { SqsError, missingParameter } from '../protocol/errors.js';
-import { decodeHandle, registry, type MoveTask } from '../move-tasks.js';
+import { cancelTask, decodeHandle, encodeHandle, listTasks, startTask, type MoveTask } from '../move-tasks.js';
 import { parseQueueArn } from '../queue-url.js';
 import { optInt, optString, reqString, type Input } from '../validate.js';
 import type { Action, Context } from './context.js';
@@ -49,26 +50,23 @@ export const startMessageMoveTask: Action = {
     if (keys.length === 0) {
       throw new SqsError('InvalidParameterValueException', 'Source queue must be configured as a Dead Letter Queue.');
     }
-    const tasks = registry(ctx.core);
-    if (tasks.active(sourceKey)) {
-      throw new SqsError(
-        'InvalidParameterValueException',
-        'There is already a task running. Only one active task is allowed for a source queue arn at a given time.',
-      );
+    const started = startTask(ctx.core, {
+      sourceKey,
+      sourceArn,
+      ...(destinationArn !== undefined ? { destinationKey, destinationArn } : {}),
+      ...(rate !== undefined ? { rate } : {}),
+    });
+    if ('error' in started) {
+      if (started.error === 'MoveTaskRunning') {
+        throw new SqsError(
+          'InvalidParameterValueException',
+          'There is already a task running. Only one active task is allowed for a source queue arn at a given time.',
+        );
+      }
+      // The queue was deleted since it was looked up.
+      throw notFound(started.error === 'DestinationDoesNotExist' ? 'DestinationArn' : 'SourceArn');
     }
-    const info = ctx.core.admin<{ visible: number }>('info', { key: sourceKey });
-    const task = tasks.start(
-      {
-        sourceArn,
-        sourceKey,
-        destinationKey,
-        toMove: info.visible ?? 0,
-        ...(destinationArn !== undefined ? { destinationArn } : {}),
-        ...(rate !== undefined ? { rate } : {}),
-      },
-      LIMITS.move_task_messages_per_s_max,
-    );
-    return { TaskHandle: task.handle };
+    return { TaskHandle: encodeHandle(sourceArn, started.id) };
   },
 };
 
@@ -82,25 +80,27 @@ export const cancelMessageMoveTask: Action = {
     const key = `${ref.account}/${ref.name}`;
     const info = ctx.core.admin('info', { key });
     if (info === null || info.error === 'QueueDoesNotExist') throw notFound('SourceArn');
-    const tasks = registry(ctx.core);
-    const task = tasks.find(key, h.taskId);
     // Only a running task can be cancelled; a finished one is no longer there to cancel.
-    if (!task || task.status !== 'RUNNING') throw new SqsError('ResourceNotFoundException', 'Task does not exist.');
-    tasks.cancel(task);
-    return { ApproximateNumberOfMessagesMoved: task.moved };
+    const id = /^[0-9]{1,15}$/.test(h.taskId) ? Number(h.taskId) : 0;
+    const res = id > 0 ? cancelTask(ctx.core, key, id) : { error: 'MoveTaskNotFound' };
+    if ('error' in res) {
+      if (res.error === 'QueueDoesNotExist') throw notFound('SourceArn');
+      throw new SqsError('ResourceNotFoundException', 'Task does not exist.');
+    }
+    return { ApproximateNumberOfMessagesMoved: res.moved };
   },
 };
 
 function entry(t: MoveTask): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (t.status === 'RUNNING') out['TaskHandle'] = t.handle;
+  if (t.status === 'RUNNING') out['TaskHandle'] = encodeHandle(t.sourceArn, t.id);
   out['Status'] = t.status;
   out['SourceArn'] = t.sourceArn;
-  if (t.destinationArn !== undefined) out['DestinationArn'] = t.destinationArn;
-  if (t.rate !== undefined) out['MaxNumberOfMessagesPerSecond'] = t.rate;
+  if (t.destinationArn !== null) out['DestinationArn'] = t.destinationArn;
+  if (t.rate !== null) out['MaxNumberOfMessagesPerSecond'] = t.rate;
   out['ApproximateNumberOfMessagesMoved'] = t.moved;
   out['ApproximateNumberOfMessagesToMove'] = t.toMove;
-  if (t.failureReason !== undefined) out['FailureReason'] = t.failureReason;
+  if (t.failureReason !== null) out['FailureReason'] = t.failureReason;
   out['StartedTimestamp'] = t.startedMs;
   return out;
 }
@@ -111,7 +111,7 @@ export const listMessageMoveTasks: Action = {
     const sourceArn = sourceArnOf(input);
     const max = optInt(input, 'MaxResults', 1, LIMITS.list_move_tasks_results_max) ?? 1;
     const key = queueKey(ctx, 'SourceArn', sourceArn);
-    const results = registry(ctx.core).list(key).slice(0, max).map(entry);
+    const results = (listTasks(ctx.core, key) ?? []).slice(0, max).map(entry);
     return results.length ? { Results: results } : {};
   },
 };

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sluice_core::broker::{self, Broker, CreateError, CreateQueue, MoveError, PurgeError, QueueError};
+use sluice_core::broker::{self, Broker, CreateError, CreateQueue, MoveTaskError, PurgeError, QueueError, StartMove};
+use sluice_core::limits::MOVE_TASK_MESSAGES_PER_S_MAX;
+use sluice_core::move_task::MoveTask;
 use sluice_core::queue::{QueueConfig, Redrive};
 
 #[derive(Deserialize)]
@@ -67,7 +69,13 @@ struct Request {
     tags: BTreeMap<String, String>,
     #[serde(default)]
     remove: Vec<String>,
-    max: Option<usize>,
+    /// A move task's destination queue key (empty: each message back to its source queue).
+    #[serde(default)]
+    destination: String,
+    #[serde(default)]
+    destination_arn: String,
+    rate: Option<u32>,
+    task: Option<u64>,
 }
 
 fn err(code: &str) -> Value {
@@ -79,6 +87,30 @@ fn missing(e: QueueError) -> Value {
         QueueError::DoesNotExist => err("QueueDoesNotExist"),
         QueueError::Storage => err("Storage"),
     }
+}
+
+fn move_task_error(e: MoveTaskError) -> Value {
+    err(match e {
+        MoveTaskError::SourceMissing => "QueueDoesNotExist",
+        MoveTaskError::DestinationMissing => "DestinationDoesNotExist",
+        MoveTaskError::Running => "MoveTaskRunning",
+        MoveTaskError::NotFound => "MoveTaskNotFound",
+        MoveTaskError::Storage => "Storage",
+    })
+}
+
+fn move_task_json(t: &MoveTask) -> Value {
+    json!({
+        "id": t.id,
+        "sourceArn": t.source_arn,
+        "destinationArn": t.destination_arn,
+        "rate": t.rate,
+        "status": t.status.as_str(),
+        "moved": t.moved,
+        "toMove": t.to_move,
+        "startedMs": t.started_ms,
+        "failureReason": t.failure_reason,
+    })
 }
 
 /// `lsn`: the answer waits until the log is durable up to it.
@@ -131,14 +163,23 @@ pub fn run(b: &Arc<Broker>, op: &str, request: &str) -> Result<Value, String> {
         "tag" => b.set_tags(&r.key, r.tags, &r.remove).map_or_else(missing, done),
         "deadLetterSources" => json!({ "keys": b.dead_letter_sources(&r.key) }),
         "key" => json!({ "key": broker::key(&r.account, &r.name) }),
-        "move" => {
-            let dest = (!r.name.is_empty()).then_some(r.name.as_str());
-            match b.move_messages(&r.key, dest, r.max.unwrap_or(10)) {
-                Ok((moved, lsn)) => json!({ "moved": moved, "lsn": lsn }),
-                Err(MoveError::SourceMissing) => err("QueueDoesNotExist"),
-                Err(MoveError::DestinationMissing) => err("DestinationDoesNotExist"),
-                Err(MoveError::Storage) => err("Storage"),
+        "moveTaskStart" => {
+            if r.rate.is_some_and(|n| n == 0 || n as usize > MOVE_TASK_MESSAGES_PER_S_MAX) {
+                return Err(format!("move task rate out of range: {:?}", r.rate));
             }
+            let s = StartMove {
+                source_key: &r.key,
+                source_arn: &r.arn,
+                destination_key: (!r.destination.is_empty()).then_some(r.destination.as_str()),
+                destination_arn: (!r.destination_arn.is_empty()).then_some(r.destination_arn.as_str()),
+                rate: r.rate,
+            };
+            b.start_move_task(&s).map_or_else(move_task_error, |(id, lsn)| json!({ "id": id, "lsn": lsn }))
+        }
+        "moveTasks" => b.move_tasks(&r.key).map_or_else(missing, |ts| json!({ "tasks": ts.iter().map(move_task_json).collect::<Vec<_>>() })),
+        "moveTaskCancel" => {
+            let id = r.task.ok_or("moveTaskCancel needs task")?;
+            b.cancel_move_task(&r.key, id).map_or_else(move_task_error, |(moved, lsn)| json!({ "moved": moved, "lsn": lsn }))
         }
         _ => return Err(format!("unknown admin op {op}")),
     };

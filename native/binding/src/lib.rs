@@ -116,6 +116,8 @@ fn open_shared(data_dir: &str, durability: Durability, payload_memory_max: u64) 
         .map_err(|e| Error::new(Status::GenericFailure, format!("cannot open data directory {data_dir}: {e}")))?;
     let shared = Arc::new(Shared { broker, clock, workers: Mutex::new(HashMap::new()), recovery: report });
     shared.broker.set_notify(Arc::new(Notifier(Arc::downgrade(&shared))));
+    // Move tasks recovered as running resume now; one driver for all worker threads.
+    shared.broker.drive_move_tasks();
     let weak = Arc::downgrade(&shared);
     shared.broker.on_durable(Box::new(move |lsn| {
         if let Some(s) = weak.upgrade() {

@@ -1,13 +1,14 @@
 //! The broker: owns the queues, the clock, the timers and the wake-ups of parked receives.
 //! One per data directory per process; every HTTP worker thread calls into the same broker.
 //!
-//! Lock order (see docs/locking.md): `queues` before any queue's mutex; a thread holding the
-//! `queues` write lock never takes a queue mutex; at most one queue mutex is held at a time
-//! (a dead-letter move releases the source before locking the target).
+//! Lock order (see docs/locking.md): `gate`, then `move_tasks`, then `queues` before any
+//! queue's mutex; a thread holding the `queues` write lock never takes a queue mutex; at most
+//! one queue mutex is held at a time (a dead-letter move releases the source before locking the
+//! target).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use parking_lot::{Mutex, RwLock};
@@ -18,7 +19,8 @@ use crate::journal::{self, Enc};
 use crate::recovery::Image;
 use crate::spill::SpillStore;
 use crate::limits::{PURGE_COOLDOWN_MS, QUEUE_RECREATE_COOLDOWN_MS};
-use crate::message::State;
+use crate::message::{Message, State};
+use crate::move_task::{self, MoveTask, MoveTasks, Status, MOVE_TASK_STEP_MS};
 use crate::queue::{
     Counts, Delivery, Effects, HandleError, QueueConfig, QueueState, ReceiveError, SendEntry,
     SendError, Sent,
@@ -122,6 +124,38 @@ pub struct Broker {
     gate: RwLock<()>,
     snapshot_bytes: AtomicU64,
     spill: RwLock<Option<Arc<SpillStore>>>,
+    /// Message move tasks, shared by every worker thread (`move_task.rs`).
+    move_tasks: Mutex<MoveTasks>,
+    /// Whether the timer thread steps running move tasks (`drive_move_tasks`).
+    move_driver: AtomicBool,
+}
+
+/// The timer entry that steps move tasks; queue ids count up from 1 and never reach it.
+const MOVE_TASKS_TIMER: u64 = u64::MAX;
+
+/// AWS's FailureReason for a task whose source or destination queue is gone.
+const NONEXISTENT_QUEUE: &str = "AWS.SimpleQueueService.NonExistentQueue";
+
+/// What StartMessageMoveTask asks of the core; the control plane has checked the policy
+/// (the source is a dead-letter queue, the rate is in range).
+pub struct StartMove<'a> {
+    pub source_key: &'a str,
+    pub source_arn: &'a str,
+    /// `None`: each message back to the queue its DeadLetterQueueSourceArn names.
+    pub destination_key: Option<&'a str>,
+    pub destination_arn: Option<&'a str>,
+    pub rate: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MoveTaskError {
+    SourceMissing,
+    DestinationMissing,
+    /// The source queue already has a running task.
+    Running,
+    /// No running task with that id on that source queue.
+    NotFound,
+    Storage,
 }
 
 /// Seeds a queue's message-id generator from the OS's randomness (std's hasher keys), so ids
@@ -141,6 +175,8 @@ pub fn key(account: &str, name: &str) -> String {
 struct StateCopy {
     next_queue_id: u64,
     queues: Vec<QueueCopy>,
+    /// Broker-wide records after the queues (move tasks, recent deletions), encoded.
+    tail: Vec<u8>,
 }
 
 struct QueueCopy {
@@ -231,6 +267,7 @@ impl Broker {
         b.next_queue_id.store(image.next_queue_id.max(1), Ordering::Relaxed);
         let mut report = RecoveryReport { records: image.records, ..RecoveryReport::default() };
         b.restore(image, &mut report);
+        b.move_tasks.lock().reset_pace(b.now_ms());
         if fresh {
             let mut e = Enc::tag(journal::META);
             e.u64(receipt_key).u64(1);
@@ -271,13 +308,17 @@ impl Broker {
                     tags: qi.tags,
                     created_ms: qi.created_ms,
                     modified_ms: qi.modified_ms,
-                    last_purge_ms: None,
+                    last_purge_ms: qi.last_purge_ms,
                 }),
             });
             queues.insert(qi.key, q.clone());
             by_id.insert(qi.id, q);
         }
         report.queues = queues.len();
+        let mut deleted = image.deleted_ms;
+        deleted.retain(|_, t| now < *t + QUEUE_RECREATE_COOLDOWN_MS);
+        *self.deleted_ms.lock() = deleted;
+        *self.move_tasks.lock() = image.move_tasks;
     }
 
     fn build(clock: Arc<dyn Clock>, receipt_key: u64, queue_count_max: usize, wal: Option<Arc<Wal>>) -> Arc<Self> {
@@ -302,6 +343,8 @@ impl Broker {
                 gate: RwLock::new(()),
                 snapshot_bytes: AtomicU64::new(0),
                 spill: RwLock::new(None),
+                move_tasks: Mutex::new(MoveTasks::default()),
+                move_driver: AtomicBool::new(false),
             }
         })
     }
@@ -404,6 +447,9 @@ impl Broker {
             head.u64(inner.created_ms).u64(inner.modified_ms);
             let (next_seq, next_sn) = inner.state.sequence_state();
             head.u8(journal::SEQUENCE).u64(q.id).u64(next_seq).u64(next_sn);
+            if let Some(t) = inner.last_purge_ms {
+                head.u8(journal::PURGE_TIME).u64(q.id).u64(t);
+            }
             let mut messages = Vec::with_capacity(inner.state.len());
             messages.extend(inner.state.messages().map(|(seq, m)| (*seq, m.clone())));
             let mut dedup = Enc::default();
@@ -412,7 +458,15 @@ impl Broker {
             }
             queues.push(QueueCopy { id: q.id, head: head.buf, messages, dedup: dedup.buf });
         }
-        StateCopy { next_queue_id: self.next_queue_id.load(Ordering::Relaxed), queues }
+        let mut tail = Enc::default();
+        self.move_tasks.lock().encode(&mut tail);
+        let now = self.now_ms();
+        for (k, &t) in self.deleted_ms.lock().iter() {
+            if now < t + QUEUE_RECREATE_COOLDOWN_MS {
+                tail.u8(journal::QUEUE_DELETED_AT).blob(k.as_bytes()).u64(t);
+            }
+        }
+        StateCopy { next_queue_id: self.next_queue_id.load(Ordering::Relaxed), queues, tail: tail.buf }
     }
 
     /// Encodes `copy` into the snapshot for `token`, part by part.
@@ -429,6 +483,7 @@ impl Broker {
             e.raw(&q.dedup);
             snapshot_part(&mut e, &mut w, false)?;
         }
+        e.raw(&copy.tail);
         snapshot_part(&mut e, &mut w, true)?;
         Ok(w)
     }
@@ -498,6 +553,9 @@ impl Broker {
     }
 
     fn on_timer(&self, qid: u64) {
+        if qid == MOVE_TASKS_TIMER {
+            return self.on_move_timer();
+        }
         let Some(q) = self.by_id.read().get(&qid).cloned() else { return };
         let mut fx = Effects::default();
         let now = self.now_ms();
@@ -601,13 +659,27 @@ impl Broker {
     /// Returns the Lsn to wait for.
     pub fn delete_queue(&self, key: &str) -> Result<u64, QueueError> {
         let _g = self.gate.read();
+        // Held across the deletion, so no task starts on the queue between its record and the
+        // drop of its tasks (replay drops them at the same point).
+        let mut tasks = self.move_tasks.lock();
         let mut queues = self.queues.write();
         let id = queues.get(key).ok_or(QueueError::DoesNotExist)?.id;
-        let lsn = self.commit_record(Enc::tag(journal::QUEUE_DELETE).u64(id))?;
+        let now = self.now_ms();
+        // One record: the deletion and its time, for the re-create cooldown after a restart.
+        let mut e = Enc::tag(journal::QUEUE_DELETE);
+        e.u64(id).u8(journal::QUEUE_DELETED_AT).blob(key.as_bytes()).u64(now);
+        let lsn = self.commit_record(&e)?;
         let q = queues.remove(key).expect("looked up under the same lock");
         drop(queues);
+        tasks.drop_source(id);
+        drop(tasks);
         self.by_id.write().remove(&q.id);
-        self.deleted_ms.lock().insert(q.key.clone(), self.now_ms());
+        {
+            // Bounded by the queues deleted within one cooldown.
+            let mut deleted = self.deleted_ms.lock();
+            deleted.retain(|_, t| now < *t + QUEUE_RECREATE_COOLDOWN_MS);
+            deleted.insert(q.key.clone(), now);
+        }
         // Parked receives on it answer empty when their wait ends, or now if woken.
         let parked = {
             let mut inner = q.inner.lock();
@@ -674,6 +746,9 @@ impl Broker {
         inner.last_purge_ms = Some(now);
         let mut fx = self.effects();
         let n = inner.state.purge(&mut fx);
+        if let Some(j) = &mut fx.journal {
+            j.u8(journal::PURGE_TIME).u64(q.id).u64(now);
+        }
         let lsn = self.commit(&mut fx).map_err(|_| PurgeError::Storage)?;
         Ok((n, lsn))
     }
@@ -822,9 +897,10 @@ impl Broker {
     }
 
     /// Moves up to `max` visible messages from `source_key` to `destination_key`, or, when
-    /// that is `None`, each back to the queue its DeadLetterQueueSourceArn names (a message move
-    /// task). Messages keep id, body, attributes and SentTimestamp; their receive count starts
-    /// again. One journal record covers the whole move. Returns (moved, Lsn to wait for).
+    /// that is `None`, each back to the queue its DeadLetterQueueSourceArn names (one step of a
+    /// message move task). Messages keep id, body, attributes and SentTimestamp; their receive
+    /// count starts again. One journal record covers the whole move. Returns (moved, Lsn to
+    /// wait for).
     pub fn move_messages(&self, source_key: &str, destination_key: Option<&str>, max: usize) -> Result<(usize, u64), MoveError> {
         let source = self.get(source_key).map_err(|_| MoveError::SourceMissing)?;
         let fixed = match destination_key {
@@ -832,44 +908,225 @@ impl Broker {
             None => None,
         };
         let _g = self.gate.read();
+        self.move_gated(&source, fixed.as_ref(), max, None)
+    }
+
+    /// `move_messages` with the gate held. `task`: the move task this is a step of, and its
+    /// moved count before the step; the new count goes into the same log record as the move,
+    /// so after a crash the count and the messages agree.
+    fn move_gated(&self, source: &Arc<Queue>, fixed: Option<&Arc<Queue>>, max: usize, task: Option<(u64, u64)>) -> Result<(usize, u64), MoveError> {
         let mut fx = self.effects();
         let taken = source.inner.lock().state.take_ready(max, &mut fx);
         let moved = taken.len();
-        let mut by_target: Vec<(Arc<Queue>, Vec<crate::message::Message>)> = Vec::new();
-        for (_, mut m) in taken {
-            let target = match &fixed {
+        assert!(moved <= max);
+        if moved == 0 {
+            return Ok((0, 0));
+        }
+        let mut by_target: Vec<(Arc<Queue>, Vec<(u64, Message)>)> = Vec::new();
+        for (_, m) in &taken {
+            let target = match fixed {
                 Some(q) => Some(q.clone()),
                 None => m.dead_letter_source_arn().and_then(arn_key).and_then(|k| self.get(&k).ok()),
             };
             // No destination any more: the message stays where it was.
             let target = target.unwrap_or_else(|| source.clone());
-            if !Arc::ptr_eq(&target, &source) {
+            let mut m = m.clone();
+            if !Arc::ptr_eq(&target, source) {
                 m.receive_count = 0;
                 m.first_receive_ms = 0;
                 m.set_dead_letter_source_arn(None);
             }
             m.state = State::Ready;
             match by_target.iter_mut().find(|(q, _)| Arc::ptr_eq(q, &target)) {
-                Some((_, list)) => list.push(m),
-                None => by_target.push((target, vec![m])),
+                Some((_, list)) => list.push((0, m)),
+                None => by_target.push((target, vec![(0, m)])),
             }
         }
+        // Sequence numbers first, then the record, and only then do the messages enter their
+        // targets: nothing (a receive, a delete) can refer to a moved message before the log
+        // holds the record that creates it.
+        for (target, list) in &mut by_target {
+            let mut inner = target.inner.lock();
+            for (seq, m) in list.iter_mut() {
+                *seq = inner.state.take_seq();
+                if let Some(j) = &mut fx.journal {
+                    j.u8(journal::MESSAGE).message(target.id, *seq, m, None);
+                }
+            }
+        }
+        if let (Some((id, before)), Some(j)) = (task, &mut fx.journal) {
+            move_task::encode_progress(j, id, before + moved as u64);
+        }
+        let Ok(lsn) = self.commit(&mut fx) else {
+            // Not in the log: the messages go back where they were, unchanged.
+            let mut sfx = Effects::default();
+            {
+                let mut inner = source.inner.lock();
+                for (seq, m) in taken {
+                    inner.state.insert(seq, m, &mut sfx);
+                }
+            }
+            self.wake(sfx.wake_workers, source.id);
+            return Err(MoveError::Storage);
+        };
         for (target, list) in by_target {
             let mut tfx = Effects::default();
             {
                 let mut inner = target.inner.lock();
-                for m in list {
-                    let seq = inner.state.take_seq();
-                    if let Some(j) = &mut fx.journal {
-                        j.u8(journal::MESSAGE).message(target.id, seq, &m, None);
-                    }
+                for (seq, m) in list {
                     inner.state.insert(seq, m, &mut tfx);
                 }
             }
             self.wake(tfx.wake_workers, target.id);
         }
-        let lsn = self.commit(&mut fx).map_err(|_| MoveError::Storage)?;
         Ok((moved, lsn))
+    }
+
+    /// Visible messages of `q` now.
+    fn visible(&self, q: &Queue) -> u64 {
+        let mut fx = Effects::default();
+        let n = q.inner.lock().state.counts(self.now_ms(), &mut fx).visible;
+        self.after(q, fx);
+        n
+    }
+
+    /// Starts a message move task (StartMessageMoveTask): returns (task id, Lsn to wait for).
+    /// The number to move is the source's visible messages now.
+    pub fn start_move_task(&self, s: &StartMove) -> Result<(u64, u64), MoveTaskError> {
+        assert!(s.rate.is_none_or(|r| r >= 1 && r as usize <= crate::limits::MOVE_TASK_MESSAGES_PER_S_MAX));
+        let _g = self.gate.read();
+        let mut tasks = self.move_tasks.lock();
+        let source = self.get(s.source_key).map_err(|_| MoveTaskError::SourceMissing)?;
+        let destination_id = match s.destination_key {
+            Some(k) => self.get(k).map_err(|_| MoveTaskError::DestinationMissing)?.id,
+            None => 0,
+        };
+        if tasks.active(source.id).is_some() {
+            return Err(MoveTaskError::Running);
+        }
+        let now = self.now_ms();
+        let t = MoveTask {
+            id: tasks.next_id(),
+            source_id: source.id,
+            destination_id,
+            source_arn: s.source_arn.to_owned(),
+            destination_arn: s.destination_arn.map(str::to_owned),
+            rate: s.rate,
+            status: Status::Running,
+            moved: 0,
+            to_move: self.visible(&source),
+            started_ms: now,
+            failure_reason: None,
+        };
+        let mut e = Enc::default();
+        move_task::encode_start(&mut e, &t);
+        let lsn = self.commit_record(&e).map_err(|_| MoveTaskError::Storage)?;
+        let id = t.id;
+        tasks.started(t, now);
+        self.schedule_move_step(&mut tasks, now);
+        Ok((id, lsn))
+    }
+
+    /// Tasks of a source queue, most recent first (ListMessageMoveTasks).
+    pub fn move_tasks(&self, source_key: &str) -> Result<Vec<MoveTask>, QueueError> {
+        let tasks = self.move_tasks.lock();
+        let source = self.get(source_key)?;
+        Ok(tasks.list(source.id).cloned().collect())
+    }
+
+    /// Cancels a running task (CancelMessageMoveTask): returns (messages moved, Lsn to wait
+    /// for). Each step moves its messages in one record, so a cancel between steps is complete
+    /// at once (AWS's CANCELLING state never lasts).
+    pub fn cancel_move_task(&self, source_key: &str, id: u64) -> Result<(u64, u64), MoveTaskError> {
+        let _g = self.gate.read();
+        let mut tasks = self.move_tasks.lock();
+        let source = self.get(source_key).map_err(|_| MoveTaskError::SourceMissing)?;
+        let moved = match tasks.find(source.id, id) {
+            Some(t) if t.status == Status::Running => t.moved,
+            _ => return Err(MoveTaskError::NotFound),
+        };
+        let mut e = Enc::default();
+        move_task::encode_end(&mut e, id, Status::Cancelled, None);
+        let lsn = self.commit_record(&e).map_err(|_| MoveTaskError::Storage)?;
+        tasks.ended(id, Status::Cancelled, None);
+        Ok((moved, lsn))
+    }
+
+    /// Hands the stepping of running move tasks to the timer thread (every
+    /// `MOVE_TASK_STEP_MS` while any runs), so one thread drives them however many workers
+    /// serve requests. The binding calls it once after opening; tests that step by hand with
+    /// a manual clock leave it off.
+    pub fn drive_move_tasks(&self) {
+        self.move_driver.store(true, Ordering::Relaxed);
+        let mut tasks = self.move_tasks.lock();
+        self.schedule_move_step(&mut tasks, self.now_ms());
+    }
+
+    /// One chain of steps at a time: scheduled only when none is pending.
+    fn schedule_move_step(&self, tasks: &mut MoveTasks, now: u64) {
+        if self.move_driver.load(Ordering::Relaxed) && !tasks.scheduled && tasks.has_running() {
+            tasks.scheduled = true;
+            self.timers.schedule(now + MOVE_TASK_STEP_MS, MOVE_TASKS_TIMER);
+        }
+    }
+
+    fn on_move_timer(&self) {
+        self.step_move_tasks();
+        let mut tasks = self.move_tasks.lock();
+        tasks.scheduled = false;
+        self.schedule_move_step(&mut tasks, self.now_ms());
+    }
+
+    /// Moves what each running task's rate allows by now, and ends the tasks that are done or
+    /// whose destination is gone.
+    pub fn step_move_tasks(&self) {
+        let _g = self.gate.read();
+        let mut tasks = self.move_tasks.lock();
+        let now = self.now_ms();
+        for t in tasks.running() {
+            // A failed log refuses every append; the tasks stay running, as the log says.
+            if self.step_move_task(&mut tasks, &t, now).is_err() {
+                return;
+            }
+        }
+    }
+
+    fn step_move_task(&self, tasks: &mut MoveTasks, t: &MoveTask, now: u64) -> Result<(), MoveError> {
+        assert_eq!(t.status, Status::Running);
+        // Deleting a queue drops its tasks (`delete_queue`), so the source is there; were it
+        // not, the task fails as AWS's would.
+        let Some(source) = self.by_id.read().get(&t.source_id).cloned() else {
+            return self.end_move_task(tasks, t.id, Status::Failed, Some(NONEXISTENT_QUEUE));
+        };
+        let fixed = match t.destination_id {
+            0 => None,
+            id => match self.by_id.read().get(&id).cloned() {
+                Some(q) => Some(q),
+                None => return self.end_move_task(tasks, t.id, Status::Failed, Some(NONEXISTENT_QUEUE)),
+            },
+        };
+        let want = tasks.allowance(t, now);
+        let mut moved = t.moved;
+        if want > 0 {
+            let max = usize::try_from(want).unwrap_or(usize::MAX);
+            let (n, _) = self.move_gated(&source, fixed.as_ref(), max, Some((t.id, t.moved)))?;
+            moved += n as u64;
+            tasks.spend(t.id, n as u64);
+            tasks.progressed(t.id, moved);
+        }
+        // Messages whose origin is gone stay in the source; the count still ends the task.
+        if moved >= t.to_move || self.visible(&source) == 0 {
+            return self.end_move_task(tasks, t.id, Status::Completed, None);
+        }
+        Ok(())
+    }
+
+    fn end_move_task(&self, tasks: &mut MoveTasks, id: u64, status: Status, reason: Option<&str>) -> Result<(), MoveError> {
+        let mut e = Enc::default();
+        move_task::encode_end(&mut e, id, status, reason);
+        self.commit_record(&e).map_err(|_| MoveError::Storage)?;
+        tasks.ended(id, status, reason.map(str::to_owned));
+        Ok(())
     }
 
     /// A parked receive gave up (its wait ended); stop waking its worker for this queue.

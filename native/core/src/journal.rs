@@ -24,6 +24,18 @@ pub const DELETE: u8 = 9;
 pub const VISIBILITY: u8 = 10;
 pub const SEQUENCE: u8 = 11;
 pub const DEDUP: u8 = 12;
+/// Move task records: see `move_task.rs`.
+pub const MOVE_TASK_START: u8 = 13;
+pub const MOVE_TASK_PROGRESS: u8 = 14;
+pub const MOVE_TASK_END: u8 = 15;
+pub const MOVE_TASK_NEXT: u8 = 16;
+/// (queue id, ms): when the queue was last purged, for PurgeQueue's cooldown. In the same log
+/// record as its `PURGE`, and in snapshots; a separate tag keeps logs written before it readable.
+pub const PURGE_TIME: u8 = 17;
+/// (queue key, ms): when a queue of that name was deleted, for the cooldown before a queue of
+/// the same name may be created again. In the same log record as its `QUEUE_DELETE`, and in
+/// snapshots while the cooldown lasts.
+pub const QUEUE_DELETED_AT: u8 = 18;
 
 #[derive(Default)]
 pub struct Enc {

@@ -9,6 +9,7 @@ pub mod fifo;
 pub mod journal;
 pub mod limits;
 pub mod message;
+pub mod move_task;
 pub mod queue;
 pub mod receipt;
 pub mod recovery;

@@ -7,6 +7,7 @@ use crate::dedup::Original;
 use crate::journal::{self, Dec, Malformed};
 use crate::limits::DEDUP_WINDOW_MS;
 use crate::message::{Message, State};
+use crate::move_task::MoveTasks;
 use crate::queue::QueueConfig;
 use crate::spill::SpillStore;
 
@@ -24,6 +25,8 @@ pub struct QueueImage {
     pub next_sequence_number: u64,
     /// (key, original, expiry ms).
     pub dedup: Vec<(String, Original, u64)>,
+    /// When PurgeQueue last ran, for its cooldown.
+    pub last_purge_ms: Option<u64>,
 }
 
 #[derive(Default)]
@@ -31,6 +34,9 @@ pub struct Image {
     pub receipt_key: Option<u64>,
     pub next_queue_id: u64,
     pub queues: HashMap<u64, QueueImage>,
+    pub move_tasks: MoveTasks,
+    /// Queue key → when it was deleted (the re-create cooldown).
+    pub deleted_ms: HashMap<Arc<str>, u64>,
     /// Log records replayed after the snapshot (counted by the caller).
     pub records: u64,
     /// With a payload budget: bodies past it go to the spill file as they are replayed, so
@@ -107,8 +113,10 @@ impl Image {
                     next_seq: 1,
                     next_sequence_number: 0,
                     dedup: Vec::new(),
+                    last_purge_ms: None,
                 };
                 self.next_queue_id = self.next_queue_id.max(id + 1);
+                self.deleted_ms.remove(&q.key);
                 self.queues.insert(id, q);
             }
             journal::QUEUE_SET => {
@@ -132,6 +140,7 @@ impl Image {
                 if let Some(q) = self.queues.remove(&id) {
                     self.drop_all(&q.messages);
                 }
+                self.move_tasks.drop_source(id);
             }
             journal::PURGE => {
                 let id = d.u64()?;
@@ -195,6 +204,20 @@ impl Image {
                 if let Some(q) = self.queues.get_mut(&qid) {
                     q.dedup.push((key, o, expires));
                 }
+            }
+            journal::PURGE_TIME => {
+                let (id, at) = (d.u64()?, d.u64()?);
+                if let Some(q) = self.queues.get_mut(&id) {
+                    q.last_purge_ms = Some(at);
+                }
+            }
+            journal::QUEUE_DELETED_AT => {
+                let key: Arc<str> = d.str()?.into();
+                let at = d.u64()?;
+                self.deleted_ms.insert(key, at);
+            }
+            tag @ (journal::MOVE_TASK_START | journal::MOVE_TASK_PROGRESS | journal::MOVE_TASK_END | journal::MOVE_TASK_NEXT) => {
+                self.move_tasks.apply(tag, d)?;
             }
             _ => return Err(Malformed("unknown journal record tag")),
         }

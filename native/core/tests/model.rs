@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use sluice_core::broker::{key, Broker, CreateQueue, Durability};
+use sluice_core::broker::{key, Broker, CreateQueue, Durability, StartMove};
 use sluice_core::clock::{Clock, ManualClock};
 use sluice_core::message::State;
 use sluice_core::queue::{QueueConfig, SendEntry};
@@ -59,6 +59,11 @@ fn picture_at(b: &Broker, now: u64) -> Picture {
 
 fn picture(b: &Broker) -> Picture {
     picture_at(b, b.now_ms())
+}
+
+/// Every queue's move tasks, most recent first.
+fn tasks(b: &Broker) -> Vec<(String, Vec<sluice_core::move_task::MoveTask>)> {
+    ["std", "q.fifo", "dst"].iter().map(|q| (q.to_string(), b.move_tasks(&key("000000000000", q)).expect("queue"))).collect()
 }
 
 fn diff(a: &Picture, b: &Picture) -> String {
@@ -119,22 +124,26 @@ fn create(b: &Broker, name: &str, fifo: bool) {
     b.create_queue(c).expect("create");
 }
 
-fn run(seed: u64, steps: usize) {
+/// Returns how many messages move tasks moved to `dst`.
+fn run(seed: u64, steps: usize) -> u64 {
     let dir = temp_dir(&seed.to_string());
     let clock = Arc::new(ManualClock::new(1_700_000_000_000));
     let mut b = open(&dir, &clock);
     create(&b, "std", false);
     create(&b, "q.fifo", true);
+    create(&b, "dst", false);
     let sender: Arc<str> = "000000000000".into();
     let mut rng = Rng(seed | 1);
     let mut handles: Vec<(String, String)> = Vec::new();
     let mut deleted: Vec<(String, [u8; 16])> = Vec::new();
     let mut n = 0u64;
+    // Task id → messages it moved to `dst`, as last seen (history keeps only the latest tasks).
+    let mut moved_to_dst: HashMap<u64, u64> = HashMap::new();
     for step in 0..steps {
         let queue = if rng.below(2) == 0 { "std" } else { "q.fifo" };
         let k = key("000000000000", queue);
         let fifo = queue.ends_with(".fifo");
-        match rng.below(10) {
+        match rng.below(12) {
             0..=3 => {
                 let count = 1 + rng.below(10) as usize;
                 let bodies: Vec<String> = (0..count).map(|_| { n += 1; format!("m{n}") }).collect();
@@ -225,17 +234,57 @@ fn run(seed: u64, steps: usize) {
                     let _ = b.change_visibility_batch(&hk, &[(h.as_str(), u32::try_from(rng.below(3)).unwrap())]);
                 }
             }
+            9 => {
+                // A move task from `std`: to `dst`, or "back to each message's source" (none
+                // has one here, so they stay in `std` with new sequence numbers); or a cancel.
+                let src = key("000000000000", "std");
+                let dst = key("000000000000", "dst");
+                let running = b.move_tasks(&src).expect("queue").first().filter(|t| t.status.as_str() == "RUNNING").map(|t| t.id);
+                match running {
+                    Some(id) if rng.below(3) == 0 => {
+                        b.cancel_move_task(&src, id).expect("cancel");
+                    }
+                    Some(_) => {}
+                    None => {
+                        let fixed = rng.below(4) != 0;
+                        let s = StartMove {
+                            source_key: &src,
+                            source_arn: "arn:aws:sqs:us-east-1:000000000000:std",
+                            destination_key: fixed.then_some(dst.as_str()),
+                            destination_arn: fixed.then_some("arn:aws:sqs:us-east-1:000000000000:dst"),
+                            rate: [None, Some(1), Some(7), Some(500)][rng.below(4) as usize],
+                        };
+                        b.start_move_task(&s).expect("start");
+                    }
+                }
+            }
+            10 => b.step_move_tasks(),
             _ => {
                 let by = rng.below(4000);
                 clock.advance(by);
                 if std::env::var("MODEL_TRACE").is_ok() { eprintln!("step {step}: advance {by}"); }
             }
         }
+        // A task's count and the messages it moved change together: `dst` only gains messages
+        // from tasks, so it holds exactly what they counted.
+        for t in b.move_tasks(&key("000000000000", "std")).expect("queue") {
+            if t.destination_arn.is_some() {
+                moved_to_dst.insert(t.id, t.moved);
+            }
+        }
+        let mut in_dst = 0u64;
+        b.for_each_queue(|q, inner| {
+            if &*q.key == "000000000000/dst" {
+                in_dst = inner.state.len() as u64;
+            }
+        });
+        assert_eq!(in_dst, moved_to_dst.values().sum::<u64>(), "seed {seed} step {step}: moved count and moved messages disagree");
         if step % 37 == 36 {
             if rng.below(3) == 0 {
                 b.checkpoint().expect("checkpoint");
             }
             let before = picture(&b);
+            let tasks_before = tasks(&b);
             let (resident, spilled) = b.spill_stats().expect("spilling is on");
             assert!(resident <= SPILL_BUDGET_BYTES, "payload in memory {resident} past the budget");
             if before.len() > 50 {
@@ -255,6 +304,12 @@ fn run(seed: u64, steps: usize) {
             assert_eq!(spilled, live_spilled, "seed {seed} step {step}: spilled bodies miscounted after recovery");
             let after = picture(&b);
             assert!(before == after, "seed {seed} step {step}: recovery changed the state:\n{}", diff(&before, &after));
+            assert_eq!(tasks_before, tasks(&b), "seed {seed} step {step}: recovery changed the move tasks");
+            // A moved message is in one queue only.
+            let mut ids: Vec<[u8; 16]> = after.keys().map(|(_, id)| *id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(ids.len(), after.len(), "seed {seed} step {step}: a message is in two queues");
             for id in &deleted {
                 assert!(!after.contains_key(id), "a deleted message came back");
             }
@@ -263,13 +318,18 @@ fn run(seed: u64, steps: usize) {
     }
     b.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
+    moved_to_dst.values().sum()
 }
 
 #[test]
 fn random_operations_recover_exactly() {
+    let mut moved = 0;
     for seed in 1..=40 {
-        run(seed * 7919, 600);
+        moved += run(seed * 7919, 600);
     }
+    // The move tasks had something to do.
+    assert!(moved > 100, "move tasks moved only {moved} messages");
+    eprintln!("move tasks moved {moved} messages");
 }
 
 /// The spill file is opened before the log's replay takes the directory lock: a second open of
