@@ -150,33 +150,36 @@ describe.each([
     }
     // Restart, let every lease run out (the test clock), and drain.
     const s = await spawnSluice(dir, ['--test-clock'], port);
-    const QueueUrl = `${s.endpoint}/000000000000/${QueueName}`;
-    const r = await fetch(`${s.endpoint}/_sluice/clock?advanceMs=${(VISIBILITY_S + 1) * 1000}`, { method: 'POST' });
-    expect(r.status).toBe(200);
-    const present = new Set<string>();
-    let empty = 0;
-    while (empty < 2) {
-      const got = await s.client.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 600 }));
-      if (!got.Messages?.length) empty++;
-      for (const m of got.Messages ?? []) present.add(m.Body!);
-      // A FIFO group stays held while a message of it is in flight: delete to drain further.
-      if (got.Messages?.length) {
-        const Entries = got.Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! }));
-        expect((await s.client.send(new DeleteMessageBatchCommand({ QueueUrl, Entries }))).Failed ?? []).toEqual([]);
+    try {
+      const QueueUrl = `${s.endpoint}/000000000000/${QueueName}`;
+      const r = await fetch(`${s.endpoint}/_sluice/clock?advanceMs=${(VISIBILITY_S + 1) * 1000}`, { method: 'POST' });
+      expect(r.status).toBe(200);
+      const present = new Set<string>();
+      let empty = 0;
+      while (empty < 2) {
+        const got = await s.client.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 600 }));
+        if (!got.Messages?.length) empty++;
+        for (const m of got.Messages ?? []) present.add(m.Body!);
+        // A FIFO group stays held while a message of it is in flight: delete to drain further.
+        if (got.Messages?.length) {
+          const Entries = got.Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! }));
+          expect((await s.client.send(new DeleteMessageBatchCommand({ QueueUrl, Entries }))).Failed ?? []).toEqual([]);
+        }
       }
+      const twice = [...delivered].filter(([, n]) => n > 1).map(([b]) => b);
+      const resurrected = [...ackedDeletes].filter((b) => present.has(b));
+      const missing = [...ackedSends].filter((b) => !present.has(b) && !ackedDeletes.has(b) && !attemptedDeletes.has(b));
+      console.log(
+        `lease crash (${fifo ? 'FIFO' : 'standard'}): ${ROUNDS} kills, ${ackedSends.size} acknowledged sends, ` +
+          `${delivered.size} delivered, ${ackedDeletes.size} acknowledged deletes, ${twice.length} delivered twice, ` +
+          `${resurrected.length} resurrected, ${missing.length} missing`,
+      );
+      expect(ackedDeletes.size).toBeGreaterThan(ROUNDS * 5);
+      expect(twice).toEqual([]);
+      expect(resurrected).toEqual([]);
+      expect(missing).toEqual([]);
+    } finally {
+      expect(await s.stop()).toBe(0);
     }
-    const twice = [...delivered].filter(([, n]) => n > 1).map(([b]) => b);
-    const resurrected = [...ackedDeletes].filter((b) => present.has(b));
-    const missing = [...ackedSends].filter((b) => !present.has(b) && !ackedDeletes.has(b) && !attemptedDeletes.has(b));
-    console.log(
-      `lease crash (${fifo ? 'FIFO' : 'standard'}): ${ROUNDS} kills, ${ackedSends.size} acknowledged sends, ` +
-        `${delivered.size} delivered, ${ackedDeletes.size} acknowledged deletes, ${twice.length} delivered twice, ` +
-        `${resurrected.length} resurrected, ${missing.length} missing`,
-    );
-    expect(ackedDeletes.size).toBeGreaterThan(ROUNDS * 5);
-    expect(twice).toEqual([]);
-    expect(resurrected).toEqual([]);
-    expect(missing).toEqual([]);
-    expect(await s.stop()).toBe(0);
   }, 180_000);
 });
