@@ -1,6 +1,7 @@
 // SQS errors as values, and their wire shapes for both protocols. Handlers throw SqsError with
 // a catalogue code; only this file knows how an error looks on the wire.
 import { ERRORS, type ErrorCode } from '../generated/errors.js';
+import { xmlText } from './xml.js';
 
 export class SqsError extends Error {
   readonly code: ErrorCode;
@@ -50,12 +51,6 @@ export function jsonError(e: SqsError): WireError {
   };
 }
 
-export function xmlEscape(s: string): string {
-  return s.replace(/[&<>"']/g, (c) =>
-    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;',
-  );
-}
-
 export function queryError(e: SqsError, requestId: string): WireError {
   const s = e.spec;
   // The Query protocol's own wording where it differs from the JSON protocol's.
@@ -66,8 +61,8 @@ export function queryError(e: SqsError, requestId: string): WireError {
     headers: { 'content-type': 'text/xml' },
     body:
       `<?xml version="1.0"?><ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/">` +
-      `<Error><Type>${s.senderFault ? 'Sender' : 'Receiver'}</Type><Code>${xmlEscape(s.queryCode)}</Code>` +
-      `<Message>${xmlEscape(message)}</Message><Detail/></Error>` +
+      `<Error><Type>${s.senderFault ? 'Sender' : 'Receiver'}</Type><Code>${xmlText(s.queryCode)}</Code>` +
+      `<Message>${xmlText(message)}</Message><Detail/></Error>` +
       `<RequestId>${requestId}</RequestId></ErrorResponse>`,
   };
 }
