@@ -90,10 +90,10 @@ function render(m: Delivered, shape: Shape): Record<string, unknown> {
       out['MessageAttributes'] = all;
     } else {
       const { names, prefixes } = shape.attrs;
-      const picked: Attributes = {};
-      for (const [k, v] of Object.entries(all)) {
-        if (names.has(k) || prefixes.some((p) => k.startsWith(p))) picked[k] = v;
-      }
+      // fromEntries keeps an attribute named __proto__ a key (see parseAttributes).
+      const picked: Attributes = Object.fromEntries(
+        Object.entries(all).filter(([k]) => names.has(k) || prefixes.some((p) => k.startsWith(p))),
+      );
       const md5 = md5OfAttributes(picked);
       if (md5) {
         out['MD5OfMessageAttributes'] = md5;

@@ -1,6 +1,6 @@
 // Turning one SendMessage (or batch entry) into what the core stores, with AWS's checks.
 import { LIMITS } from '../generated/limits.js';
-import { parseAttributes } from '../message-attributes.js';
+import { invalidContents, parseAttributes } from '../message-attributes.js';
 import { SqsError, invalidValue, missingParameter } from '../protocol/errors.js';
 import type { SendInput, SendResult } from '../native.js';
 import { hasInvalidChars, optInt, optString, type Input } from '../validate.js';
@@ -20,12 +20,7 @@ export function prepareSend(e: Input, fifo: boolean): Prepared {
   const body = e['MessageBody'];
   if (body === undefined || body === null || body === '') throw missingParameter('MessageBody');
   if (typeof body !== 'string') throw new SqsError('SerializationException', 'Parameter MessageBody must be a string.');
-  if (hasInvalidChars(body)) {
-    throw new SqsError(
-      'InvalidMessageContents',
-      'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF',
-    );
-  }
+  if (hasInvalidChars(body)) throw invalidContents();
   const attrs = parseAttributes(e['MessageAttributes']);
   const system = parseSystemAttributes(e['MessageSystemAttributes']);
   const bodyBytes = Buffer.byteLength(body, 'utf8');
