@@ -36,7 +36,7 @@ interface Shape {
   system: Set<string>;
   /** `system` as the core's bit mask: bit i for SYSTEM[i]. */
   systemMask: number;
-  /** null: no message attributes; 'all'; or names and prefixes (`foo.*`). */
+  /** null: no message attributes; 'all'; or names and prefixes (`foo` for `foo.*`). */
   attrs: null | 'all' | { names: Set<string>; prefixes: string[] };
 }
 
@@ -56,7 +56,8 @@ function shapeOf(input: Input): Shape {
     const set = new Set<string>();
     const prefixes: string[] = [];
     for (const n of wanted) {
-      if (n.endsWith('.*')) prefixes.push(n.slice(0, -1));
+      // `Hel.*` names every attribute starting `Hel` (Hello, Help.Me), as AWS filters them.
+      if (n.endsWith('.*')) prefixes.push(n.slice(0, -2));
       else set.add(n);
     }
     attrs = { names: set, prefixes };

@@ -5,6 +5,17 @@ import { SqsError, invalidValue, missingParameter } from '../protocol/errors.js'
 import type { SendInput, SendResult } from '../native.js';
 import { hasInvalidChars, optInt, optString, type Input } from '../validate.js';
 
+/**
+ * A parameter the queue's type does not take, in AWS's words (sic): a single send quotes the
+ * value and ends with a period; a batch entry's failure is the bare sentence without one
+ * (docs/contract.md).
+ */
+const QUEUE_TYPE = 'The request include parameter that is not valid for this queue type';
+
+function wrongQueueType(param: string, value: unknown, inBatch: boolean): SqsError {
+  return inBatch ? new SqsError('InvalidParameterValueException', QUEUE_TYPE) : invalidValue(param, value, `${QUEUE_TYPE}.`);
+}
+
 /** Letters, digits and ASCII punctuation, as MessageGroupId and MessageDeduplicationId allow. */
 const TOKEN = /^[\x21-\x7e]+$/;
 
@@ -16,7 +27,8 @@ export interface Prepared {
   dedupFromContent: boolean;
 }
 
-export function prepareSend(e: Input, fifo: boolean): Prepared {
+/** `inBatch`: `e` is a SendMessageBatch entry (some refusals are worded differently there). */
+export function prepareSend(e: Input, fifo: boolean, inBatch = false): Prepared {
   const body = e['MessageBody'];
   if (body === undefined || body === null || body === '') throw missingParameter('MessageBody');
   if (typeof body !== 'string') throw new SqsError('SerializationException', 'Parameter MessageBody must be a string.');
@@ -39,7 +51,7 @@ export function prepareSend(e: Input, fifo: boolean): Prepared {
   let fromContent = false;
   if (fifo) {
     if (delay !== undefined && delay !== 0) {
-      throw invalidValue('DelaySeconds', delay, 'The request include parameter that is not valid for this queue type');
+      throw wrongQueueType('DelaySeconds', delay, inBatch);
     }
     if (groupId === undefined) throw missingParameter('MessageGroupId');
     if (dedupId === undefined) {
@@ -48,7 +60,7 @@ export function prepareSend(e: Input, fifo: boolean): Prepared {
       fromContent = true;
     }
   } else if (dedupId !== undefined) {
-    throw invalidValue('MessageDeduplicationId', dedupId, 'The request include parameter that is not valid for this queue type');
+    throw wrongQueueType('MessageDeduplicationId', dedupId, inBatch);
   }
   return {
     input: {
