@@ -484,11 +484,10 @@ const NOT_HTTP = /[\x00-\x08\x0a-\x1f]/;
 /** Why `a` (the answer to `h`) is not a well-formed AWS answer; null when it is. */
 export function answerProblem(h: Hostile, a: Answer): string | null {
   if (a.status >= 500) return `status ${a.status}`;
-  if (a.status === 0) {
-    // The HTTP parser may drop a connection whose request is not HTTP; anything else is answered.
-    const headers = [...Object.values(h.headers), h.rawHost ?? ''];
-    return headers.some((v) => NOT_HTTP.test(v)) ? null : 'no HTTP answer';
-  }
+  // A request that is not HTTP is the HTTP parser's: node:http answers a bare 400, uWS drops the
+  // connection (README, Known limitations). Anything else gets an AWS answer.
+  if ([...Object.values(h.headers), h.rawHost ?? ''].some((v) => NOT_HTTP.test(v))) return null;
+  if (a.status === 0) return 'no HTTP answer';
   // uWS reports an empty header as absent, so an empty X-Amz-Target may get a Query answer;
   const json = a.contentType.startsWith('application/x-amz-json-1.0');
   // uWS also cuts a header value at its first non-ASCII byte.
