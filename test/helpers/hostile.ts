@@ -367,6 +367,8 @@ function flatten(s: QueryShape, value: unknown, prefix: string, out: [string, st
 export interface Answer {
   status: number;
   contentType: string;
+  /** Sluice sets it on every answer; without it the HTTP server itself answered (or none did). */
+  requestId: string | null;
   body: string;
 }
 
@@ -377,7 +379,12 @@ export async function send(endpoint: string, h: Hostile): Promise<Answer> {
   const init: RequestInit = { method: h.method, headers: h.headers };
   if (h.method === 'POST') init.body = h.body;
   const r = await fetch(endpoint + h.path, init);
-  return { status: r.status, contentType: r.headers.get('content-type') ?? '', body: await r.text() };
+  return {
+    status: r.status,
+    contentType: r.headers.get('content-type') ?? '',
+    requestId: r.headers.get('x-amzn-requestid'),
+    body: await r.text(),
+  };
 }
 
 /** How long a raw request may go unanswered before its connection is dropped. */
@@ -409,9 +416,10 @@ function sendRaw(endpoint: string, h: Hostile): Promise<Answer> {
       const headText = raw.subarray(0, end < 0 ? raw.length : end).toString('latin1');
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(headText)?.[1] ?? 0);
       const contentType = /\r\ncontent-type: *([^\r]*)/i.exec(headText)?.[1] ?? '';
+      const requestId = /\r\nx-amzn-requestid: *([^\r]*)/i.exec(headText)?.[1] ?? null;
       let body = end < 0 ? Buffer.alloc(0) : raw.subarray(end + 4);
       if (/\r\ntransfer-encoding: *chunked/i.test(headText)) body = unchunk(body);
-      resolve({ status, contentType, body: body.toString('utf8') });
+      resolve({ status, contentType, requestId, body: body.toString('utf8') });
     });
   });
 }
@@ -480,14 +488,28 @@ export function xmlProblem(xml: string): string | null {
 
 /** A header value HTTP/1.1 forbids (a control character other than tab): not an HTTP request. */
 const NOT_HTTP = /[\x00-\x08\x0a-\x1f]/;
+/** Header bytes an HTTP parser may refuse: controls, and anything past ASCII. */
+const ODD_HEADER = /[^\t\x20-\x7e]/;
+/** node:http's default limit on a request's head (maxHeaderSize). */
+const HEAD_BYTES_MAX = 16 * 1024;
+
+/** Whether the HTTP server may refuse `h` itself: odd header bytes, or a head past its limit. */
+function httpMayRefuse(h: Hostile): boolean {
+  const values = [...Object.values(h.headers), h.rawHost ?? ''];
+  const head = values.reduce((n, v) => n + Buffer.byteLength(v), Buffer.byteLength(h.path));
+  return values.some((v) => ODD_HEADER.test(v)) || head > HEAD_BYTES_MAX;
+}
 
 /** Why `a` (the answer to `h`) is not a well-formed AWS answer; null when it is. */
 export function answerProblem(h: Hostile, a: Answer): string | null {
   if (a.status >= 500) return `status ${a.status}`;
-  // A request that is not HTTP is the HTTP parser's: node:http answers a bare 400, uWS drops the
-  // connection (README, Known limitations). Anything else gets an AWS answer.
-  if ([...Object.values(h.headers), h.rawHost ?? ''].some((v) => NOT_HTTP.test(v))) return null;
-  if (a.status === 0) return 'no HTTP answer';
+  // The HTTP server itself may refuse a request with odd header bytes or too long a head:
+  // node:http answers a bare 400 or 431, uWS drops the connection (README, Known limitations).
+  // Everything else gets Sluice's answer.
+  if (a.requestId === null) {
+    if (httpMayRefuse(h)) return null;
+    return a.status === 0 ? 'no HTTP answer' : `an answer without x-amzn-requestid (${a.status})`;
+  }
   // uWS reports an empty header as absent, so an empty X-Amz-Target may get a Query answer;
   const json = a.contentType.startsWith('application/x-amz-json-1.0');
   // uWS also cuts a header value at its first non-ASCII byte.
