@@ -4,6 +4,7 @@
 // an XML 1.0 parser accepts, an <ErrorResponse> for an error). Seeded, so a failure names the
 // seed and request number that reproduce it.
 import { connect } from 'node:net';
+import { PEEK_PATH } from '../../src/peek.js';
 import { OPERATIONS, SHAPES, type QueryShape } from '../../src/protocol/query-shapes.js';
 
 /** A small, fast PRNG (mulberry32): the same seed gives the same requests. */
@@ -280,7 +281,8 @@ export class Generator {
     else body = Buffer.from(JSON.stringify(input));
     const target = this.chance(0.95) ? `AmazonSQS.${action}` : this.pick(['', 'AmazonSQS.', 'AmazonSQS.__proto__', 'SQS.ListQueues', this.string()]);
     const headers: Record<string, string> = { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': target };
-    return this.maybeRawHost({ protocol: 'json', action, method: this.chance(0.97) ? 'POST' : 'GET', path: '/', headers, body });
+    const path = this.chance(0.97) ? '/' : this.oddPath();
+    return this.maybeRawHost({ protocol: 'json', action, method: this.chance(0.97) ? 'POST' : 'GET', path, headers, body });
   }
 
   private query(): Hostile {
@@ -294,7 +296,7 @@ export class Generator {
     let form = new URLSearchParams(pairs).toString();
     // Raw percent-escapes URLSearchParams would never write: invalid UTF-8, lone surrogates.
     if (this.chance(0.1)) form += `&QueueName=${this.pick(['%ED%A0%80', '%FF', '%', '%C0%80', '%00', '%E0%80'])}`;
-    const path = this.chance(0.8) ? '/' : this.chance(0.5) ? `/${this.f.account}/${this.pick(this.f.queues)}` : `/${percent(this.string())}`;
+    const path = this.chance(0.8) ? '/' : this.chance(0.5) ? `/${this.f.account}/${this.pick(this.f.queues)}` : this.oddPath();
     const get = this.chance(0.3);
     const headers: Record<string, string> = get ? {} : { 'content-type': 'application/x-www-form-urlencoded' };
     return this.maybeRawHost({
@@ -305,6 +307,20 @@ export class Generator {
       headers,
       body: get ? Buffer.alloc(0) : Buffer.from(form),
     });
+  }
+
+  /** A path other than `/`: any text, or the developer peek endpoint with any queue address. */
+  private oddPath(): string {
+    switch (this.int(4)) {
+      case 0:
+        return PEEK_PATH;
+      case 1:
+        return `${PEEK_PATH}/us-east-1/${this.f.account}/${this.pick(this.f.queues)}`;
+      case 2:
+        return `${PEEK_PATH}/${percent(this.string())}/${percent(this.string())}`;
+      default:
+        return `/${percent(this.string())}`;
+    }
   }
 
   private maybeRawHost(h: Hostile): Hostile {
@@ -512,6 +528,19 @@ export function answerProblem(h: Hostile, a: Answer): string | null {
   }
   // uWS reports an empty header as absent, so an empty X-Amz-Target may get a Query answer;
   const json = a.contentType.startsWith('application/x-amz-json-1.0');
+  // The developer peek endpoint answers in its own shapes (LocalStack's); only well-formed.
+  if (h.path.startsWith(PEEK_PATH)) {
+    if (a.contentType.includes('json')) {
+      try {
+        JSON.parse(a.body);
+        return null;
+      } catch {
+        return 'a peek JSON answer that does not parse';
+      }
+    }
+    const problem = xmlProblem(a.body);
+    return problem ? `peek XML: ${problem}` : null;
+  }
   // uWS also cuts a header value at its first non-ASCII byte.
   const target = h.headers['x-amz-target'] ?? '';
   if (!json && /^[\x21-\x7e]/.test(target)) return `a ${a.contentType || 'typeless'} answer to a JSON request`;
