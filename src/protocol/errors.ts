@@ -1,12 +1,16 @@
 // SQS errors as values, and their wire shapes for both protocols. Handlers throw SqsError with
 // a catalogue code; only this file knows how an error looks on the wire.
 import { ERRORS, type ErrorCode } from '../generated/errors.js';
+import { wellFormed } from '../unicode.js';
 import { xmlText } from './xml.js';
 
 export class SqsError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message?: string) {
-    super(message ?? ERRORS[code].message);
+    // Messages quote client values ("Value X for parameter Y"), in error answers and in batch
+    // entries' failures. A lone surrogate in one would reach the JSON answer as a \ud800 escape
+    // that strict parsers (serde_json, Go's) refuse: it goes as U+FFFD, as in the XML.
+    super(wellFormed(message ?? ERRORS[code].message));
     this.code = code;
   }
   get spec() {

@@ -181,6 +181,29 @@ describe('hostile input: regressions', () => {
     expect([q.status, q.code, q.message]).toEqual([400, 'InvalidMessageContents', CONTENTS]);
   });
 
+  // A strict JSON parser refuses a lone surrogate's escape; the message quoting one carries U+FFFD.
+  it('a JSON error quoting a lone surrogate stays strict JSON', async () => {
+    const r = await fetch(t.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.GetQueueUrl' },
+      body: '{"QueueName":"reg","QueueOwnerAWSAccountId":"a\\ud800"}',
+    });
+    const text = await r.text();
+    expect(text).not.toMatch(/\\ud[89ab]/i);
+    expect(JSON.parse(text)).toEqual(
+      error('InvalidParameterValueException', 'Value a\ufffd for parameter QueueOwnerAWSAccountId is invalid.'),
+    );
+    // A batch entry's failure quotes it inside a 200 answer.
+    const batch = await fetch(t.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.ChangeMessageVisibilityBatch' },
+      body: `{"QueueUrl":"${url}","Entries":[{"Id":"a","ReceiptHandle":"x","VisibilityTimeout":"1\\udc00"}]}`,
+    });
+    const batchText = await batch.text();
+    expect(batchText).not.toMatch(/\\ud[c-f]/i);
+    expect(JSON.parse(batchText)).toMatchObject({ Failed: [{ Id: 'a', Message: expect.stringContaining('1\ufffd') }] });
+  });
+
   // Was malformed XML: the error message quoted the value with its control characters.
   it('an XML error quoting a control character or a non-character stays well-formed', async () => {
     const q = await query([['Action', 'GetQueueUrl'], ['QueueName', 'reg'], ['QueueOwnerAWSAccountId', 'a\u0000b\u001b\uffff\r']]);

@@ -502,6 +502,9 @@ export function xmlProblem(xml: string): string | null {
   return roots === 1 ? null : 'no root element';
 }
 
+/** The escape JSON.stringify writes for a lone surrogate (after removing escaped backslashes). */
+const LONE_SURROGATE = /\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}/i;
+
 /** A header value HTTP/1.1 forbids (a control character other than tab): not an HTTP request. */
 const NOT_HTTP = /[\x00-\x08\x0a-\x1f]/;
 /** Header bytes an HTTP parser may refuse: controls, and anything past ASCII. */
@@ -552,6 +555,8 @@ export function answerProblem(h: Hostile, a: Answer): string | null {
       return 'a JSON answer that does not parse';
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'a JSON answer that is not an object';
+    // Strict parsers (serde_json, Go's) refuse the escape of a lone surrogate.
+    if (LONE_SURROGATE.test(JSON.stringify(v).replace(/\\\\/g, ''))) return 'a JSON answer with a lone surrogate';
     if (a.status >= 400) {
       const e = v as { __type?: unknown; message?: unknown };
       if (typeof e.__type !== 'string' || !e.__type.startsWith('com.amazonaws.sqs#')) return 'a JSON error without __type';
