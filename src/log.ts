@@ -27,6 +27,19 @@ export interface Log {
   request(r: RequestLog): void;
 }
 
+/**
+ * JSON text of `v` with nothing a terminal acts on: JSON.stringify escapes C0 controls and lone
+ * surrogates but leaves DEL, the C1 controls (0x9b starts an escape sequence on some terminals)
+ * and the line separators raw. Request lines carry client text (the QueueUrl's last segment).
+ */
+function quote(v: unknown): string {
+  const hex = (c: string) => c.charCodeAt(0).toString(16).padStart(4, '0');
+  return JSON.stringify(v).replace(/[\x7f-\x9f\u2028\u2029]/g, (c) => `\\u${hex(c)}`);
+}
+
+/** Shown bare in pretty lines: printable ASCII without spaces; anything else is quoted. */
+const BARE = /^[\x21-\x7e]*$/;
+
 const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 const COLOR: Record<Level, string> = { debug: '\x1b[90m', info: '\x1b[36m', warn: '\x1b[33m', error: '\x1b[31m' };
 
@@ -48,13 +61,13 @@ export function createLog(opts: LogOptions): Log {
     if (RANK[level] < min) return;
     const time = new Date();
     if (!pretty) {
-      write(`${JSON.stringify({ level, time: time.toISOString(), ...fields })}\n`);
+      write(`${quote({ level, time: time.toISOString(), ...fields })}\n`);
       return;
     }
     const { msg, ...rest } = fields;
     const extra = Object.entries(rest)
       .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`)
+      .map(([k, v]) => `${k}=${typeof v === 'string' && BARE.test(v) ? v : quote(v)}`)
       .join(' ');
     const lvl = level.toUpperCase().padEnd(5);
     const head = tty ? `${COLOR[level]}${lvl}\x1b[0m` : lvl;

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { LIMITS } from './generated/limits.js';
 import { SqsError, invalidValue } from './protocol/errors.js';
+import { hasInvalidChars } from './validate.js';
 
 export interface AttributeValue {
   DataType: string;
@@ -51,7 +52,7 @@ export function parseAttributes(raw: unknown, param = 'MessageAttributes'): Pars
       `Number of message attributes [${names.length}] exceeds the allowed maximum [${LIMITS.message_attributes_max}].`,
     );
   }
-  const out: Attributes = {};
+  const out: [string, AttributeValue][] = [];
   const hash = createHash('md5');
   let size = 0;
   for (const name of names) {
@@ -64,7 +65,7 @@ export function parseAttributes(raw: unknown, param = 'MessageAttributes'): Pars
     if (typeof type !== 'string' || type.length === 0) {
       throw new SqsError('InvalidParameterValueException', `The message attribute '${name}' must contain non-empty message attribute type.`);
     }
-    if (!TYPE.test(type) || type.length > LIMITS.message_attribute_type_len_max) {
+    if (!TYPE.test(type) || type.length > LIMITS.message_attribute_type_len_max || hasInvalidChars(type)) {
       throw new SqsError('InvalidParameterValueException', `The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`);
     }
     if (v['StringListValues'] !== undefined || v['BinaryListValues'] !== undefined) {
@@ -90,6 +91,9 @@ export function parseAttributes(raw: unknown, param = 'MessageAttributes'): Pars
       if (typeof s !== 'string' || s.length === 0) {
         throw new SqsError('InvalidParameterValueException', `Message (user) attribute '${name}' must contain a non-empty value of type '${type}'.`);
       }
+      // AWS: a String or Number value "has the same restrictions on the content as the message
+      // body" (MessageAttributeValue); the error is the body's [G].
+      if (hasInvalidChars(s)) throw invalidContents();
       if (type.startsWith('Number') && !isNumber(s)) {
         throw new SqsError('InvalidParameterValueException', `Can't cast the value of message (user) attribute '${name}' to a number.`);
       }
@@ -101,10 +105,18 @@ export function parseAttributes(raw: unknown, param = 'MessageAttributes'): Pars
     lengthPrefixed(hash, typeBytes);
     hash.update(Uint8Array.of(binary ? 2 : 1));
     lengthPrefixed(hash, valueBytes);
-    out[name] = entry;
+    out.push([name, entry]);
   }
   void param;
-  return { json: JSON.stringify(out), md5: hash.digest(), size };
+  // fromEntries defines own properties: an attribute named __proto__ (a valid name) is kept.
+  return { json: JSON.stringify(Object.fromEntries(out)), md5: hash.digest(), size };
+}
+
+export function invalidContents(): SqsError {
+  return new SqsError(
+    'InvalidMessageContents',
+    'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF',
+  );
 }
 
 function lengthPrefixed(hash: ReturnType<typeof createHash>, b: Buffer): void {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Reader, Writer, stringList } from './native/codec.js';
 import { SqsError } from './protocol/errors.js';
+import { wellFormedDeep } from './unicode.js';
 
 interface BrokerHandle {
   queueAdmin(op: string, request: string): string;
@@ -212,8 +213,17 @@ export class Core {
     return true;
   }
 
+  /**
+   * One queue administration call; the request crosses as JSON text. Strings in it are the
+   * client's (a queue name, prefix, tag, policy) and any of them may hold a lone surrogate,
+   * which JSON.stringify writes as a `\ud800` escape that serde_json refuses, failing the whole
+   * request. So every string crosses well-formed (lone surrogates as U+FFFD, as on every other
+   * crossing): a name that cannot exist then simply does not, and validation, not this
+   * encoding, decides what AWS would refuse.
+   */
   admin<T = Record<string, unknown>>(op: string, request: object): T & { error?: string } {
-    const out = JSON.parse(this.handle.queueAdmin(op, JSON.stringify(request))) as T & { error?: string; lsn?: number };
+    const text = JSON.stringify(wellFormedDeep(request));
+    const out = JSON.parse(this.handle.queueAdmin(op, text)) as T & { error?: string; lsn?: number };
     if (out.error === 'Storage') throw storageFailure();
     if (out.lsn) this.note(out.lsn);
     return out;

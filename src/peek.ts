@@ -15,7 +15,8 @@
 // (403) when auth is sigv4: the endpoint is unsigned, and message bodies are not public.
 import type { Attributes } from './message-attributes.js';
 import type { Core, Delivered } from './native.js';
-import { SqsError, queryError, xmlEscape } from './protocol/errors.js';
+import { SqsError, queryError } from './protocol/errors.js';
+import { xmlText } from './protocol/xml.js';
 import { decodeJson, encodeJson, encodeJsonError, jsonAction } from './protocol/json.js';
 import { decodeQuery, encodeQuery } from './protocol/query.js';
 import { parseQueueUrl, type QueueRef } from './queue-url.js';
@@ -136,7 +137,7 @@ function notImplemented(requestId: string, json: boolean): HttpResponse {
     : {
         status: 501,
         headers: { 'content-type': 'text/xml' },
-        body: `<?xml version="1.0"?><ErrorResponse><Error><Type>Receiver</Type><Code>NotImplemented</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+        body: `<?xml version="1.0"?><ErrorResponse><Error><Type>Receiver</Type><Code>NotImplemented</Code><Message>${xmlText(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
       };
 }
 

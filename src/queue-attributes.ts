@@ -93,7 +93,8 @@ export function validateAttributes(
     if (!(SETTABLE as readonly string[]).includes(name)) {
       throw new SqsError('InvalidAttributeName', `Unknown Attribute ${name}.`);
     }
-    if (FIFO_ONLY.has(name) && !fifo && !(name === 'FifoQueue' && value === 'false')) {
+    // A standard queue knows no FIFO attribute, not even FifoQueue=false (AWS).
+    if (FIFO_ONLY.has(name) && !fifo) {
       if (name === 'DeduplicationScope' || name === 'FifoThroughputLimit') {
         throw new SqsError('InvalidAttributeName', `You can specify the ${name} only when FifoQueue is set to true.`);
       }
@@ -124,9 +125,11 @@ export function validateAttributes(
         break;
       case 'FifoQueue':
         bool(name, value);
-        if (!creating && fifo) throw invalid(name, 'Modifying queue type is not supported.');
-        if (!creating) throw new SqsError('InvalidAttributeName', `Unknown Attribute ${name}.`);
-        break;
+        if (creating) break;
+        // On a FIFO queue (a standard one refused it above) AWS accepts the type it has and
+        // changes nothing, and refuses a change.
+        if (value === 'false') throw invalid(name, 'Modifying queue type is not supported.');
+        continue;
       case 'DeduplicationScope':
         if (value !== 'queue' && value !== 'messageGroup') throw invalid(name);
         break;

@@ -35,7 +35,6 @@ export const createQueue: Action = {
       );
     }
     const attrs = validateAttributes(given, fifo, true, ctx.config.region);
-    if (attrs['FifoQueue'] === 'false') delete attrs['FifoQueue'];
     checkRedriveTarget(ctx, attrs, queueArn(ctx.config.region, ctx.account, name));
     const effective = { ...defaults(fifo), ...attrs };
     const res = ctx.core.admin<{ id: number; created: boolean }>('create', {

@@ -49,6 +49,8 @@ export const setQueueAttributes: Action = {
     if (given === undefined) throw new SqsError('MissingRequiredParameterException', 'The request must contain the parameter Attributes.');
     const info = must(ctx.core.admin<Info>('info', { key: q.key }));
     const attrs = validateAttributes(given, info.fifo, false, ctx.config.region);
+    // Nothing left to change (FifoQueue=true on a FIFO queue): nothing is written.
+    if (Object.keys(attrs).length === 0) return {};
     checkRedriveTarget(ctx, attrs, queueArn(ctx.config.region, q.account, q.name));
     const merged = { ...info.attributes, ...attrs };
     for (const [k, v] of Object.entries(merged)) if (v === '') delete merged[k];

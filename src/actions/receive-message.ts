@@ -36,7 +36,7 @@ interface Shape {
   system: Set<string>;
   /** `system` as the core's bit mask: bit i for SYSTEM[i]. */
   systemMask: number;
-  /** null: no message attributes; 'all'; or names and prefixes (`foo.*`). */
+  /** null: no message attributes; 'all'; or names and prefixes (`foo` for `foo.*`). */
   attrs: null | 'all' | { names: Set<string>; prefixes: string[] };
 }
 
@@ -56,7 +56,8 @@ function shapeOf(input: Input): Shape {
     const set = new Set<string>();
     const prefixes: string[] = [];
     for (const n of wanted) {
-      if (n.endsWith('.*')) prefixes.push(n.slice(0, -1));
+      // `Hel.*` names every attribute starting `Hel` (Hello, Help.Me), as AWS filters them.
+      if (n.endsWith('.*')) prefixes.push(n.slice(0, -2));
       else set.add(n);
     }
     attrs = { names: set, prefixes };
@@ -90,10 +91,10 @@ function render(m: Delivered, shape: Shape): Record<string, unknown> {
       out['MessageAttributes'] = all;
     } else {
       const { names, prefixes } = shape.attrs;
-      const picked: Attributes = {};
-      for (const [k, v] of Object.entries(all)) {
-        if (names.has(k) || prefixes.some((p) => k.startsWith(p))) picked[k] = v;
-      }
+      // fromEntries keeps an attribute named __proto__ a key (see parseAttributes).
+      const picked: Attributes = Object.fromEntries(
+        Object.entries(all).filter(([k]) => names.has(k) || prefixes.some((p) => k.startsWith(p))),
+      );
       const md5 = md5OfAttributes(picked);
       if (md5) {
         out['MD5OfMessageAttributes'] = md5;

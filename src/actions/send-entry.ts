@@ -1,9 +1,20 @@
 // Turning one SendMessage (or batch entry) into what the core stores, with AWS's checks.
 import { LIMITS } from '../generated/limits.js';
-import { parseAttributes } from '../message-attributes.js';
+import { invalidContents, parseAttributes } from '../message-attributes.js';
 import { SqsError, invalidValue, missingParameter } from '../protocol/errors.js';
 import type { SendInput, SendResult } from '../native.js';
 import { hasInvalidChars, optInt, optString, type Input } from '../validate.js';
+
+/**
+ * A parameter the queue's type does not take, in AWS's words (sic): a single send quotes the
+ * value and ends with a period; a batch entry's failure is the bare sentence without one
+ * (docs/contract.md).
+ */
+const QUEUE_TYPE = 'The request include parameter that is not valid for this queue type';
+
+function wrongQueueType(param: string, value: unknown, inBatch: boolean): SqsError {
+  return inBatch ? new SqsError('InvalidParameterValueException', QUEUE_TYPE) : invalidValue(param, value, `${QUEUE_TYPE}.`);
+}
 
 /** Letters, digits and ASCII punctuation, as MessageGroupId and MessageDeduplicationId allow. */
 const TOKEN = /^[\x21-\x7e]+$/;
@@ -16,16 +27,12 @@ export interface Prepared {
   dedupFromContent: boolean;
 }
 
-export function prepareSend(e: Input, fifo: boolean): Prepared {
+/** `inBatch`: `e` is a SendMessageBatch entry (some refusals are worded differently there). */
+export function prepareSend(e: Input, fifo: boolean, inBatch = false): Prepared {
   const body = e['MessageBody'];
   if (body === undefined || body === null || body === '') throw missingParameter('MessageBody');
   if (typeof body !== 'string') throw new SqsError('SerializationException', 'Parameter MessageBody must be a string.');
-  if (hasInvalidChars(body)) {
-    throw new SqsError(
-      'InvalidMessageContents',
-      'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF',
-    );
-  }
+  if (hasInvalidChars(body)) throw invalidContents();
   const attrs = parseAttributes(e['MessageAttributes']);
   const system = parseSystemAttributes(e['MessageSystemAttributes']);
   const bodyBytes = Buffer.byteLength(body, 'utf8');
@@ -44,7 +51,7 @@ export function prepareSend(e: Input, fifo: boolean): Prepared {
   let fromContent = false;
   if (fifo) {
     if (delay !== undefined && delay !== 0) {
-      throw invalidValue('DelaySeconds', delay, 'The request include parameter that is not valid for this queue type');
+      throw wrongQueueType('DelaySeconds', delay, inBatch);
     }
     if (groupId === undefined) throw missingParameter('MessageGroupId');
     if (dedupId === undefined) {
@@ -53,7 +60,7 @@ export function prepareSend(e: Input, fifo: boolean): Prepared {
       fromContent = true;
     }
   } else if (dedupId !== undefined) {
-    throw invalidValue('MessageDeduplicationId', dedupId, 'The request include parameter that is not valid for this queue type');
+    throw wrongQueueType('MessageDeduplicationId', dedupId, inBatch);
   }
   return {
     input: {

@@ -17,7 +17,7 @@ export const sendMessageBatch: Action = {
     let total = 0;
     for (const e of entries) {
       try {
-        const p = prepareSend(e, fifo);
+        const p = prepareSend(e, fifo, true);
         total += p.input.size;
         prepared.push(p);
       } catch (err) {

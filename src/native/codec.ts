@@ -32,7 +32,12 @@ export class Writer {
     this.buf.set(b, this.at);
     this.at += b.length;
   }
-  /** u32 length, then UTF-8 bytes. */
+  /**
+   * u32 length, then UTF-8 bytes. A lone surrogate has no UTF-8 form and is written as U+FFFD,
+   * so every string stored through here is checked first by what AWS allows in it: bodies and
+   * message attribute values by the body's character rule (validate.ts `hasInvalidChars`),
+   * group and deduplication ids as ASCII; receipt handles are only looked up.
+   */
   str(s: string): void {
     const max = s.length * 3;
     this.room(4 + max);

@@ -1,11 +1,16 @@
 // SQS errors as values, and their wire shapes for both protocols. Handlers throw SqsError with
 // a catalogue code; only this file knows how an error looks on the wire.
 import { ERRORS, type ErrorCode } from '../generated/errors.js';
+import { wellFormed } from '../unicode.js';
+import { xmlText } from './xml.js';
 
 export class SqsError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message?: string) {
-    super(message ?? ERRORS[code].message);
+    // Messages quote client values ("Value X for parameter Y"), in error answers and in batch
+    // entries' failures. A lone surrogate in one would reach the JSON answer as a \ud800 escape
+    // that strict parsers (serde_json, Go's) refuse: it goes as U+FFFD, as in the XML.
+    super(wellFormed(message ?? ERRORS[code].message));
     this.code = code;
   }
   get spec() {
@@ -50,12 +55,6 @@ export function jsonError(e: SqsError): WireError {
   };
 }
 
-export function xmlEscape(s: string): string {
-  return s.replace(/[&<>"']/g, (c) =>
-    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;',
-  );
-}
-
 export function queryError(e: SqsError, requestId: string): WireError {
   const s = e.spec;
   // The Query protocol's own wording where it differs from the JSON protocol's.
@@ -66,8 +65,8 @@ export function queryError(e: SqsError, requestId: string): WireError {
     headers: { 'content-type': 'text/xml' },
     body:
       `<?xml version="1.0"?><ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/">` +
-      `<Error><Type>${s.senderFault ? 'Sender' : 'Receiver'}</Type><Code>${xmlEscape(s.queryCode)}</Code>` +
-      `<Message>${xmlEscape(message)}</Message><Detail/></Error>` +
+      `<Error><Type>${s.senderFault ? 'Sender' : 'Receiver'}</Type><Code>${xmlText(s.queryCode)}</Code>` +
+      `<Message>${xmlText(message)}</Message><Detail/></Error>` +
       `<RequestId>${requestId}</RequestId></ErrorResponse>`,
   };
 }

@@ -9,6 +9,7 @@
 //     ...</{Action}Result><ResponseMetadata>..</ResponseMetadata></{Action}Response>, with
 //     flattened lists repeated under their member name and maps as <Attribute><Name/><Value/>.
 import { SqsError } from './errors.js';
+import { xmlText } from './xml.js';
 import { OPERATIONS, SHAPES, XML_NAMESPACE, type QueryShape } from './query-shapes.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -93,7 +94,7 @@ function decodeNode(shapeName: string, n: Node): unknown {
       const holder = s.flat ? n : n.c?.get('entry');
       const entries = indexed(holder);
       if (entries.length === 0) return n.v !== undefined ? {} : undefined;
-      const out: Record<string, unknown> = {};
+      const out: [string, unknown][] = [];
       for (const e of entries) {
         const k = e.c?.get(s.keyName);
         const key = k ? decodeNode(s.key, k) : undefined;
@@ -101,9 +102,11 @@ function decodeNode(shapeName: string, n: Node): unknown {
         const v = e.c?.get(s.valueName);
         // A missing value is null, so the handler reports it as AWS does rather than the
         // entry vanishing.
-        out[key] = (v ? decodeNode(s.value, v) : undefined) ?? null;
+        out.push([key, (v ? decodeNode(s.value, v) : undefined) ?? null]);
       }
-      return out;
+      // fromEntries defines own properties: a key named __proto__ stays a key (as JSON.parse
+      // keeps it) instead of replacing the map's prototype and vanishing.
+      return Object.fromEntries(out);
     }
     default:
       return n.v === undefined ? undefined : decodeScalar(s.t, n.v);
@@ -122,21 +125,6 @@ export function decodeQuery(params: URLSearchParams): { action: string; input: R
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
-
-const XML_CHARS = /[&<>"'\r]/g;
-const XML_ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&apos;',
-  // A literal CR would be normalized away by the client's XML parser; AWS sends it as &#xD;.
-  '\r': '&#xD;',
-};
-
-export function xmlText(s: string): string {
-  return s.replace(XML_CHARS, (c) => XML_ENTITIES[c]!);
-}
 
 function scalarText(t: QueryShape['t'], v: unknown): string {
   if (t === 'blob' && typeof v === 'object' && v !== null && v instanceof Uint8Array) {

@@ -77,6 +77,13 @@ const CASES: Case[] = [
   ipv('CreateQueue', 'name with a space', { QueueName: 'bad name' }, 'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length'),
   ipv('CreateQueue', 'name of 81 characters', { QueueName: 'n'.repeat(81) }, 'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length'),
   ipv('CreateQueue', '.fifo name without FifoQueue', { QueueName: 'c-nofifo.fifo' }),
+  {
+    action: 'CreateQueue',
+    why: 'FifoQueue=false on a standard queue',
+    params: { QueueName: 'c-fifofalse', Attributes: { FifoQueue: 'false' } },
+    code: 'InvalidAttributeName',
+    message: 'Unknown Attribute FifoQueue.',
+  },
   ipv('CreateQueue', 'FifoQueue without .fifo name', { QueueName: 'c-fifo-attr', Attributes: { FifoQueue: 'true' } }),
   { action: 'CreateQueue', why: 'unknown attribute', params: { QueueName: 'c-a', Attributes: { Foo: '1' } }, code: 'InvalidAttributeName', message: 'Unknown Attribute Foo.' },
   {
@@ -137,8 +144,8 @@ const CASES: Case[] = [
   { action: 'SetQueueAttributes', why: 'FifoQueue on a standard queue', params: { QueueUrl: '{STD_URL}', Attributes: { FifoQueue: 'true' } }, code: 'InvalidAttributeName', message: 'Unknown Attribute FifoQueue.' },
   {
     action: 'SetQueueAttributes',
-    why: 'FifoQueue on a FIFO queue',
-    params: { QueueUrl: '{FIFO_URL}', Attributes: { FifoQueue: 'true' } },
+    why: 'FifoQueue=false on a FIFO queue (true is accepted)',
+    params: { QueueUrl: '{FIFO_URL}', Attributes: { FifoQueue: 'false' } },
     code: 'InvalidAttributeValue',
     message: 'Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.',
   },
@@ -179,9 +186,8 @@ const CASES: Case[] = [
     'SendMessage',
     'DelaySeconds on a FIFO queue',
     { QueueUrl: '{FIFO_URL}', MessageBody: 'x', MessageGroupId: 'g', MessageDeduplicationId: 'd', DelaySeconds: 5 },
-    // AWS ends this one with a period (docs/contract.md [R]); Sluice currently leaves it out (the
-    // batch entry text has none) — tolerated here until send-entry.ts tells the two apart.
-    /^Value 5 for parameter DelaySeconds is invalid\. Reason: The request include parameter that is not valid for this queue type\.?$/,
+    // With the final period, unlike a batch entry's bare text (docs/contract.md [R]).
+    'Value 5 for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.',
   ),
   ipv(
     'SendMessage',

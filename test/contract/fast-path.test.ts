@@ -247,8 +247,29 @@ describe('JSON fast path answers as the general path does', () => {
     }
   });
 
+  it('ReceiveMessage filtered by attribute name prefix (Hel.*) is the general path\'s', async () => {
+    await both('CreateQueue', () => ({ QueueName: 'attrs', Attributes: { VisibilityTimeout: '0' } }), false);
+    const MessageAttributes = {
+      Hello: { DataType: 'String', StringValue: 'w' },
+      'Help.Me': { DataType: 'Number', StringValue: '1' },
+      Other: { DataType: 'Binary', BinaryValue: 'AAE=' },
+    };
+    await both('SendMessage', (u) => ({ QueueUrl: u('attrs'), MessageBody: 'attributed', MessageAttributes }), false);
+    const receive = (names: string[], answered: boolean) =>
+      both('ReceiveMessage', (u) => ({ QueueUrl: u('attrs'), MessageAttributeNames: names }), answered);
+    const hel = await receive(['Hel.*'], false);
+    expect(Object.keys((JSON.parse(hel.body) as { Messages: { MessageAttributes: object }[] }).Messages[0]!.MessageAttributes)).toEqual([
+      'Hello',
+      'Help.Me',
+    ]);
+    await receive(['Help.*', 'Other'], false);
+    await receive(['Nope.*'], false);
+    await receive(['All'], true);
+    await receive(['.*'], true);
+  });
+
   it('leaves both servers with the same queues', async () => {
-    for (const q of ['std', 'small', 'f.fifo', 'cbd.fifo']) {
+    for (const q of ['std', 'small', 'f.fifo', 'cbd.fifo', 'attrs']) {
       await both(
         'GetQueueAttributes',
         (u) => ({ QueueUrl: u(q), AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),

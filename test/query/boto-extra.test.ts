@@ -136,4 +136,54 @@ describe.skipIf(skip !== null)('Query protocol through boto3 1.34.89: permission
     const all = (await b.ok('ListMessageMoveTasks', { SourceArn: dlqArn, MaxResults: 10 })).Results;
     expect(all.map((r: { Status: string }) => r.Status)).toEqual(['CANCELLED', 'COMPLETED']);
   });
+  // Issue 13's last fidelity gaps, as the JSON protocol's SDK tests check them.
+  it('FifoQueue=false on CreateQueue of a standard queue is refused; FifoQueue=true on a FIFO queue changes nothing', async () => {
+    const refused = await b.err('CreateQueue', { QueueName: 'qx-std-fifofalse', Attributes: { FifoQueue: 'false' } });
+    expect(refused).toMatchObject({ Code: 'InvalidAttributeName', Type: 'Sender', HTTPStatusCode: 400, Message: 'Unknown Attribute FifoQueue.' });
+    expect((await b.err('GetQueueUrl', { QueueName: 'qx-std-fifofalse' })).Code).toBe('AWS.SimpleQueueService.NonExistentQueue');
+    const url = await create('qx-same.fifo', { Attributes: { FifoQueue: 'true' } });
+    const before = (await b.ok('GetQueueAttributes', { QueueUrl: url, AttributeNames: ['All'] })).Attributes;
+    await t.advance(2_000);
+    await b.ok('SetQueueAttributes', { QueueUrl: url, Attributes: { FifoQueue: 'true' } });
+    expect((await b.ok('GetQueueAttributes', { QueueUrl: url, AttributeNames: ['All'] })).Attributes).toEqual(before);
+    const change = await b.err('SetQueueAttributes', { QueueUrl: url, Attributes: { FifoQueue: 'false' } });
+    expect(change).toMatchObject({
+      Code: 'InvalidAttributeValue',
+      Message: 'Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.',
+    });
+  });
+
+  it('ReceiveMessage with Hel.* returns the attributes whose names start with Hel (boto checks their MD5)', async () => {
+    const url = await create('qx-hel', { Attributes: { VisibilityTimeout: '0' } });
+    await b.ok('SendMessage', {
+      QueueUrl: url,
+      MessageBody: 'hel',
+      MessageAttributes: {
+        Hello: { DataType: 'String', StringValue: 'w' },
+        'Help.Me': { DataType: 'Number', StringValue: '1' },
+        Other: { DataType: 'String', StringValue: 'o' },
+      },
+    });
+    const got = await b.ok('ReceiveMessage', { QueueUrl: url, MessageAttributeNames: ['Hel.*'] });
+    expect(Object.keys(got.Messages[0].MessageAttributes).sort()).toEqual(['Hello', 'Help.Me']);
+    expect(await b.wire()).toContain('MessageAttributeName.1=Hel.%2A');
+    const all = await b.ok('ReceiveMessage', { QueueUrl: url, MessageAttributeNames: ['.*'] });
+    expect(Object.keys(all.Messages[0].MessageAttributes).sort()).toEqual(['Hello', 'Help.Me', 'Other']);
+  });
+
+  it('FIFO DelaySeconds: the single send quotes the value with a final period, a batch entry has the bare text', async () => {
+    const url = await create('qx-delay.fifo', { Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } });
+    const single = await b.err('SendMessage', { QueueUrl: url, MessageBody: 'x', MessageGroupId: 'g', DelaySeconds: 2 });
+    expect(single).toMatchObject({
+      Code: 'InvalidParameterValue',
+      Message: 'Value 2 for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.',
+    });
+    const batch = await b.ok('SendMessageBatch', {
+      QueueUrl: url,
+      Entries: [{ Id: 'a', MessageBody: 'a', MessageGroupId: 'g' }, { Id: 'b', MessageBody: 'b', MessageGroupId: 'g', DelaySeconds: 2 }],
+    });
+    expect(batch.Failed).toEqual([
+      { Id: 'b', SenderFault: true, Code: 'InvalidParameterValue', Message: 'The request include parameter that is not valid for this queue type' },
+    ]);
+  });
 });

@@ -206,6 +206,29 @@ describe('SetQueueAttributes', () => {
     );
   });
 
+  it('accepts FifoQueue=true on a FIFO queue and changes nothing (issue 13)', async () => {
+    const url = await createQueue(t, 'sa-fifo-same', { FifoQueue: 'true' });
+    const before = await attrs(t, url);
+    await t.advance(2_000);
+    await set(url, { FifoQueue: 'true' });
+    expect(await attrs(t, url)).toEqual(before);
+    // With other attributes, those change and FifoQueue stays.
+    await set(url, { FifoQueue: 'true', VisibilityTimeout: '45' });
+    expect(await attrs(t, url, ['FifoQueue', 'VisibilityTimeout'])).toEqual({ FifoQueue: 'true', VisibilityTimeout: '45' });
+  });
+
+  it('CreateQueue refuses FifoQueue=false for a standard queue, as any FIFO attribute (issue 13)', async () => {
+    const QueueName = uniq('sa-std-fifofalse');
+    await expectError(
+      t.client.send(new CreateQueueCommand({ QueueName, Attributes: { FifoQueue: 'false' } })),
+      E.invalidAttributeName('Unknown Attribute FifoQueue.'),
+    );
+    await expectError(
+      t.client.send(new GetQueueAttributesCommand({ QueueUrl: `${t.endpoint}/000000000000/${QueueName}` })),
+      E.queueDoesNotExist,
+    );
+  });
+
   it('sets the FIFO attributes, enforcing messageGroup scope with perMessageGroupId', async () => {
     const url = await createQueue(t, 'sa-fifo', { FifoQueue: 'true' });
     await set(url, { ContentBasedDeduplication: 'true', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' });

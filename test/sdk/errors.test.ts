@@ -49,7 +49,10 @@ describe('SendMessage input', () => {
   });
 
   it('MessageDeduplicationId on a standard queue is rejected', async () => {
-    await expectError(send('x', { MessageDeduplicationId: 'd' }), E.invalidParameterValue(/^Value d for parameter MessageDeduplicationId is invalid\. Reason: /));
+    await expectError(
+      send('x', { MessageDeduplicationId: 'd' }),
+      E.invalidParameterValue('Value d for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type.'),
+    );
   });
 
   it('MessageGroupId is accepted on a standard queue (fair queues), but validated', async () => {

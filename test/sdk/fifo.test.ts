@@ -107,7 +107,7 @@ describe('FIFO send rules', () => {
     const url = await createQueue(t, 'fdelay', { ...CBD, DelaySeconds: '30' });
     await expectError(
       send(url, 'x', 'g', { DelaySeconds: 5 }),
-      E.invalidParameterValue('Value 5 for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type'),
+      E.invalidParameterValue('Value 5 for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.'),
     );
     const r = await sendBatch(url, [
       { Id: 'a', MessageBody: 'a', MessageGroupId: 'g' },
@@ -119,7 +119,8 @@ describe('FIFO send rules', () => {
         Id: 'b',
         SenderFault: true,
         Code: 'InvalidParameterValue',
-        Message: 'Value 5 for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type',
+        // A batch entry gets AWS's bare sentence: no value quoted, no final period.
+        Message: 'The request include parameter that is not valid for this queue type',
       },
     ]);
     await send(url, 'zero', 'g', { DelaySeconds: 0 });

@@ -151,6 +151,25 @@ describe('message attributes', () => {
       expect(c!.MD5OfMessageAttributes).toBe(md5OfAttributes(pick(['custom.bin', 'custom.num', 'custom.str', 'num'])));
     });
 
+    it('Hel.* returns every attribute whose name starts with Hel (issue 13), the MD5 over those', async () => {
+      const url2 = await createQueue(t, 'filter-hel', { VisibilityTimeout: '0' });
+      const attrs: Record<string, MessageAttributeValue> = {
+        Hello: { DataType: 'String', StringValue: 'w' },
+        'Help.Me': { DataType: 'Number', StringValue: '1' },
+        Hel: { DataType: 'String', StringValue: 'exact' },
+        He: { DataType: 'String', StringValue: 'short' },
+        hello: { DataType: 'String', StringValue: 'lower' },
+      };
+      await send(url2, 'hel', { MessageAttributes: attrs });
+      const only = (names: string[]) => Object.fromEntries(names.map((n) => [n, attrs[n]!]));
+      const [m] = await receive(t, url2, { MessageAttributeNames: ['Hel.*'] });
+      expect(Object.keys(m!.MessageAttributes!).sort()).toEqual(['Hel', 'Hello', 'Help.Me']);
+      expect(m!.MD5OfMessageAttributes).toBe(md5OfAttributes(only(['Hel', 'Hello', 'Help.Me'])));
+      const [p] = await receive(t, url2, { MessageAttributeNames: ['Help.*', 'He'] });
+      expect(Object.keys(p!.MessageAttributes!).sort()).toEqual(['He', 'Help.Me']);
+      expect(p!.MD5OfMessageAttributes).toBe(md5OfAttributes(only(['He', 'Help.Me'])));
+    });
+
     it('names are case-sensitive; no match leaves attributes and their MD5 out', async () => {
       const [m] = await receive(t, url, { MessageAttributeNames: ['STR', 'foo_case', 'FOO.*'] });
       expect(m!.MessageAttributes).toBeUndefined();
