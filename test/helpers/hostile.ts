@@ -511,12 +511,15 @@ const NOT_HTTP = /[\x00-\x08\x0a-\x1f]/;
 const ODD_HEADER = /[^\t\x20-\x7e]/;
 /** node:http's default limit on a request's head (maxHeaderSize). */
 const HEAD_BYTES_MAX = 16 * 1024;
+/** What the head holds besides the path and header values: the method and version, header
+ * names, separators, and the headers the client adds (Host, Connection, Content-Length, …). */
+const HEAD_OVERHEAD_BYTES_MAX = 1024;
 
 /** Whether the HTTP server may refuse `h` itself: odd header bytes, or a head past its limit. */
 function httpMayRefuse(h: Hostile): boolean {
   const values = [...Object.values(h.headers), h.rawHost ?? ''];
   const head = values.reduce((n, v) => n + Buffer.byteLength(v), Buffer.byteLength(h.path));
-  return values.some((v) => ODD_HEADER.test(v)) || head > HEAD_BYTES_MAX;
+  return values.some((v) => ODD_HEADER.test(v)) || head + HEAD_OVERHEAD_BYTES_MAX > HEAD_BYTES_MAX;
 }
 
 /** Why `a` (the answer to `h`) is not a well-formed AWS answer; null when it is. */
