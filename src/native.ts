@@ -28,7 +28,8 @@ interface BrokerHandle {
 /** The Rust HTTP edge (native/edge through native/binding/src/edge.rs). */
 export interface EdgeServer {
   readonly port: number;
-  respond(id: number, status: number, headers: Record<string, string>, requestId: string | undefined, body: string | Buffer): void;
+  /** `headers`: names and values alternating, each followed by a NUL. */
+  respond(id: number, status: number, headers: string, requestId: string | undefined, body: string | Buffer): void;
   close(onClosed: () => void): void;
 }
 

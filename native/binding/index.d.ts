@@ -84,8 +84,12 @@ export declare class EdgeServer {
    */
   static start(host: string, port: number, limits: EdgeLimits, headers: Array<string> | undefined | null, onRequest: (id: number, method: string, path: string, query: string, headers: Record<string, string>, body: Buffer, peer: string, tooLarge: boolean) => void, onAbort: (id: number) => void): EdgeServer
   get port(): number
-  /** The whole answer to request `id`; ignored when its client has gone. */
-  respond(id: number, status: number, headers: Record<string, string>, requestId: string | undefined | null, body: string | Buffer): void
+  /**
+   * The whole answer to request `id`; ignored when its client has gone. `headers`: names and
+   * values alternating, each followed by a NUL (one string crosses instead of an object; NUL
+   * is in no valid name or value, so a value cannot add a header).
+   */
+  respond(id: number, status: number, headers: string, requestId: string | undefined | null, body: string | Buffer): void
   /**
    * Stops accepting; `on_closed()` runs once the connections are gone (see `CLOSE_GRACE`).
    * Not weak: Node stays up until it has run.

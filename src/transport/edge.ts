@@ -27,7 +27,9 @@ export function serveEdge(opts: TransportOptions, handler: Handler, tuning: Edge
           if (done) return;
           done = true;
           aborts.delete(id);
-          edge.respond(id, r.status, r.headers, r.requestId, r.body);
+          let head = '';
+          for (const k in r.headers) head += `${k}\0${r.headers[k]}\0`;
+          edge.respond(id, r.status, head, r.requestId, r.body);
         },
         onAbort(fn) {
           if (!done) aborts.set(id, fn);
