@@ -20,7 +20,7 @@ export interface Config {
   /** Enables POST /_sluice/clock for end-to-end tests; never on in production. */
   testClock: boolean;
   /** 'uws' where its binary loads, 'node' to force node:http. */
-  transport: 'auto' | 'uws' | 'node';
+  transport: 'auto' | 'uws' | 'node' | 'edge';
   /** HTTP worker threads sharing the core; 0 = one per CPU core but one. One when the port is 0. */
   workers: number;
   /** The JSON config file read at start ('' for none); --config or SLUICE_CONFIG. */
@@ -164,7 +164,7 @@ export function coerce(key: keyof Config, raw: string, label: string = key): Con
       if (!['fsync', 'relaxed', 'memory'].includes(raw)) throw fail('must be fsync|relaxed|memory');
       return raw;
     case 'transport':
-      if (!['auto', 'uws', 'node'].includes(raw)) throw fail('must be auto|uws|node');
+      if (!['auto', 'uws', 'node', 'edge'].includes(raw)) throw fail('must be auto|uws|node|edge');
       return raw;
     case 'testClock':
       return raw === 'true' || raw === '1';

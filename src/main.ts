@@ -28,7 +28,7 @@ Options (each also read from the environment variable in brackets):
   --durability MODE    fsync | relaxed | memory        [SLUICE_DURABILITY]  default fsync
   --payload-memory-mb N  message bodies kept in RAM before they spill to disk
                                                  [SLUICE_PAYLOAD_MEMORY_MB] default 512
-  --transport T        auto | uws | node               [SLUICE_TRANSPORT]   default auto
+  --transport T        auto | uws | node | edge        [SLUICE_TRANSPORT]   default auto
   --workers N          HTTP worker threads, 0 = cores - 1 (min 1) [SLUICE_WORKERS] default 0
   --auth MODE          off | sigv4 (sigv4 is required in production) [SLUICE_AUTH] default off
   --user KEY:SECRET:ACCOUNT_ID
@@ -111,7 +111,7 @@ interface Served {
 /** One server on this thread, or a pool of worker threads on one port (uWS, fixed port). */
 async function serve(config: Config, log: Logger): Promise<Served> {
   const choice = chooseTransport(config.transport);
-  if (choice.transport === 'uws' || config.transport === 'node') log.info(`transport: ${choice.reason}`);
+  if (choice.transport === 'uws' || config.transport !== 'auto') log.info(`transport: ${choice.reason}`);
   else log.warn(`transport: ${choice.reason}`);
   // Auto: one worker per core but one, which is left to the log's writer thread, the kernel's
   // network and fsync work and the timers (measured on 2 cores: one worker beat two by 20% with

@@ -25,8 +25,38 @@ interface BrokerHandle {
   close(): void;
 }
 
+/** The Rust HTTP edge (native/edge through native/binding/src/edge.rs). */
+export interface EdgeServer {
+  readonly port: number;
+  /** `headers`: names and values alternating, each followed by a NUL. */
+  respond(id: number, status: number, headers: string, requestId: string | undefined, body: string | Buffer): void;
+  close(onClosed: () => void): void;
+}
+
+export interface EdgeLimits {
+  bodyBytes: number;
+  headerBytes?: number;
+  headerReadTimeoutMs?: number;
+  bodyReadTimeoutMs?: number;
+  connections?: number;
+}
+
+export type EdgeRequestFn = (
+  id: number,
+  method: string,
+  path: string,
+  query: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  peer: string,
+  tooLarge: boolean,
+) => void;
+
 interface Binding {
   checkDataDir(dataDir: string): string;
+  EdgeServer: {
+    start(host: string, port: number, limits: EdgeLimits, headers: readonly string[] | null, onRequest: EdgeRequestFn, onAbort: (id: number) => void): EdgeServer;
+  };
   BrokerHandle: new (
     dataDir: string,
     durability: string,
@@ -44,6 +74,18 @@ const binding = createRequire(import.meta.url)(
 /** Validates a data directory's log without opening it; throws naming file and offset. */
 export function checkDataDir(dataDir: string): Record<string, unknown> {
   return JSON.parse(binding.checkDataDir(dataDir)) as Record<string, unknown>;
+}
+
+/** Binds the Rust edge; `onRequest` runs on this thread for each request (see src/transport/edge.ts). */
+export function startEdge(
+  host: string,
+  port: number,
+  limits: EdgeLimits,
+  headers: readonly string[] | null,
+  onRequest: EdgeRequestFn,
+  onAbort: (id: number) => void,
+): EdgeServer {
+  return binding.EdgeServer.start(host, port, limits, headers, onRequest, onAbort);
 }
 
 export const QUEUE_MISSING = 1;

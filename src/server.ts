@@ -16,6 +16,7 @@ import { provisionQueues } from './provision.js';
 import { SqsError, queryError, type WireError } from './protocol/errors.js';
 import { decodeJson, encodeJson, encodeJsonError, jsonAction } from './protocol/json.js';
 import { decodeQuery, encodeQuery } from './protocol/query.js';
+import { serveEdge } from './transport/edge.js';
 import { serveNode } from './transport/node-http.js';
 import type { Exchange, Handler, HttpResponse, Listening } from './transport/types.js';
 import { chooseTransport } from './transport/choice.js';
@@ -27,7 +28,7 @@ export interface Server {
   extraPorts: number[];
   /** The separate metrics port, when config.metricsPort is set. */
   metricsPort: number | null;
-  transport: 'uws' | 'node';
+  transport: 'uws' | 'node' | 'edge';
   core: Core;
   /** This server's (thread's) registry; coreMetricsText(core) holds the core's gauges. */
   metrics: ServerMetrics;
@@ -89,7 +90,11 @@ export async function startServer(config: Config, log: Logger): Promise<Server> 
   const choice = chooseTransport(config.transport);
   const transport = choice.transport;
   const serve = (port: number, h: Handler): Promise<Listening> =>
-    choice.uws ? serveUws(choice.uws, { ...opts, port }, h) : serveNode({ ...opts, port }, h);
+    transport === 'edge'
+      ? serveEdge({ ...opts, port }, h)
+      : choice.uws
+        ? serveUws(choice.uws, { ...opts, port }, h)
+        : serveNode({ ...opts, port }, h);
   const listeners: Listening[] = [];
   let listening: Listening;
   let extra: Listening[];

@@ -76,8 +76,38 @@ export declare class BrokerHandle {
   close(): void
 }
 
+export declare class EdgeServer {
+  /**
+   * Binds and serves on the edge's threads. `on_request(id, method, path, query, headers,
+   * body, peer, tooLarge)` runs on this thread for each request; `on_abort(id)` when its client
+   * goes away unanswered. `headers`: the names to copy, or null for all.
+   */
+  static start(host: string, port: number, limits: EdgeLimits, headers: Array<string> | undefined | null, onRequest: (id: number, method: string, path: string, query: string, headers: Record<string, string>, body: Buffer, peer: string, tooLarge: boolean) => void, onAbort: (id: number) => void): EdgeServer
+  get port(): number
+  /**
+   * The whole answer to request `id`; ignored when its client has gone. `headers`: names and
+   * values alternating, each followed by a NUL (one string crosses instead of an object; NUL
+   * is in no valid name or value, so a value cannot add a header).
+   */
+  respond(id: number, status: number, headers: string, requestId: string | undefined | null, body: string | Buffer): void
+  /**
+   * Stops accepting; `on_closed()` runs once the connections are gone (see `CLOSE_GRACE`).
+   * Not weak: Node stays up until it has run.
+   */
+  close(onClosed: () => void): void
+}
+
 /**
  * Sync: `sluice check DATA_DIR` — validates the log without starting (read-only). Returns a
  * JSON report, or throws with the file and offset of the first corruption.
  */
 export declare function checkDataDir(dataDir: string): string
+
+/** Limits from JS; unset fields take the edge's defaults (`native/edge`). */
+export interface EdgeLimits {
+  bodyBytes: number
+  headerBytes?: number
+  headerReadTimeoutMs?: number
+  bodyReadTimeoutMs?: number
+  connections?: number
+}

@@ -526,7 +526,7 @@ function httpMayRefuse(h: Hostile): boolean {
 export function answerProblem(h: Hostile, a: Answer): string | null {
   if (a.status >= 500) return `status ${a.status}`;
   // The HTTP server itself may refuse a request with odd header bytes or too long a head:
-  // node:http answers a bare 400 or 431, uWS drops the connection (README, Known limitations).
+  // node:http and the Rust edge (hyper) answer a bare 400 or 431, uWS drops the connection (README, Known limitations).
   // Everything else gets Sluice's answer.
   if (a.requestId === null) {
     if (httpMayRefuse(h)) return null;

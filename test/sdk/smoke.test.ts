@@ -15,8 +15,10 @@ describe('smoke: send, receive, delete through the AWS SDK', () => {
   });
   afterAll(async () => t.close());
 
-  it('runs on the transport the suite asked for (uWS where its binary loads, or node:http)', () => {
-    const node = process.env['SLUICE_TEST_TRANSPORT'] === 'node' || !UWS_BINARY_HERE;
+  it('runs on the transport the suite asked for (uWS where its binary loads, or node:http, or the Rust edge)', () => {
+    const asked = process.env['SLUICE_TEST_TRANSPORT'];
+    if (asked === 'edge') return expect(t.server.transport).toBe('edge');
+    const node = asked === 'node' || !UWS_BINARY_HERE;
     expect(t.server.transport).toBe(node ? 'node' : 'uws');
   });
 

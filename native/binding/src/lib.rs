@@ -6,6 +6,7 @@
 
 mod admin;
 mod codec;
+mod edge;
 mod fast;
 mod receive_json;
 
