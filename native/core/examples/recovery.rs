@@ -64,18 +64,7 @@ fn main() {
     let t = Instant::now();
     for _ in 0..n / 10 {
         let entries: Vec<SendEntry> = (0..10)
-            .map(|_| SendEntry {
-                size: u32::try_from(body_len).expect("small"),
-                body: &body,
-                attributes: b"",
-                body_md5: [0; 16],
-                attributes_md5: None,
-                delay_s: None,
-                group_id: None,
-                dedup_id: None,
-                dedup_from_content: false,
-                trace_header: None,
-            })
+            .map(|_| SendEntry::plain(&body))
             .collect();
         b.send_batch(&k, &sender, &entries).expect("send");
     }

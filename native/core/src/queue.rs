@@ -72,6 +72,26 @@ pub struct SendEntry<'a> {
     pub trace_header: Option<&'a str>,
 }
 
+impl<'a> SendEntry<'a> {
+    /// `body` with no attributes, delay, group or deduplication id (tests and examples; the
+    /// binding fills every field from the request).
+    #[must_use]
+    pub fn plain(body: &'a [u8]) -> Self {
+        Self {
+            size: u32::try_from(body.len()).expect("a message body fits in u32"),
+            body,
+            attributes: b"",
+            body_md5: [0; 16],
+            attributes_md5: None,
+            delay_s: None,
+            group_id: None,
+            dedup_id: None,
+            dedup_from_content: false,
+            trace_header: None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SendError {
     /// Body plus attributes exceed the queue's MaximumMessageSize.
@@ -682,18 +702,7 @@ mod tests {
     use super::*;
 
     fn entry<'a>(body: &'a [u8], group: Option<&'a str>, dedup: Option<&'a str>) -> SendEntry<'a> {
-        SendEntry {
-            size: u32::try_from(body.len()).unwrap(),
-            body,
-            attributes: b"",
-            body_md5: [0; 16],
-            attributes_md5: None,
-            delay_s: None,
-            group_id: group,
-            dedup_id: dedup,
-            dedup_from_content: false,
-            trace_header: None,
-        }
+        SendEntry { group_id: group, dedup_id: dedup, ..SendEntry::plain(body) }
     }
 
     /// AWS: a standard queue at 120,000 in-flight messages answers OverLimit; a FIFO queue

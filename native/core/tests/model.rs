@@ -95,18 +95,7 @@ const SPILL_BUDGET_BYTES: u64 = 100;
 fn entries<'a>(bodies: &'a [String], group: Option<&'a str>) -> Vec<SendEntry<'a>> {
     bodies
         .iter()
-        .map(|body| SendEntry {
-            size: u32::try_from(body.len()).unwrap(),
-            body: body.as_bytes(),
-            attributes: b"",
-            body_md5: [0; 16],
-            attributes_md5: None,
-            delay_s: None,
-            group_id: group,
-            dedup_id: group.map(|_| body.as_str()),
-            dedup_from_content: false,
-            trace_header: None,
-        })
+        .map(|body| SendEntry { group_id: group, dedup_id: group.map(|_| body.as_str()), ..SendEntry::plain(body.as_bytes()) })
         .collect()
 }
 
@@ -152,16 +141,10 @@ fn run(seed: u64, steps: usize) -> u64 {
                     .iter()
                     .zip(&groups)
                     .map(|(body, g)| SendEntry {
-                        size: u32::try_from(body.len()).unwrap(),
-                        body: body.as_bytes(),
-                        attributes: b"",
-                        body_md5: [0; 16],
-                        attributes_md5: None,
                         delay_s: if fifo { None } else { Some(u32::try_from(rng.below(3)).unwrap()) },
                         group_id: Some(g.as_str()),
                         dedup_id: if fifo { Some(body.as_str()) } else { None },
-                        dedup_from_content: false,
-                        trace_header: None,
+                        ..SendEntry::plain(body.as_bytes())
                     })
                     .collect();
                 let (results, _) = b.send_batch(&k, &sender, &entries).expect("send");

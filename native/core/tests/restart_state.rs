@@ -57,18 +57,7 @@ fn send(b: &Broker, name: &str, n: usize) {
     for chunk in bodies.chunks(10) {
         let entries: Vec<SendEntry> = chunk
             .iter()
-            .map(|body| SendEntry {
-                size: u32::try_from(body.len()).unwrap(),
-                body: body.as_bytes(),
-                attributes: b"",
-                body_md5: [0; 16],
-                attributes_md5: None,
-                delay_s: None,
-                group_id: None,
-                dedup_id: None,
-                dedup_from_content: false,
-                trace_header: None,
-            })
+            .map(|body| SendEntry::plain(body.as_bytes()))
             .collect();
         let (results, _) = b.send_batch(&key(ACCOUNT, name), &sender, &entries).expect("send");
         assert!(results.iter().all(Result::is_ok));
